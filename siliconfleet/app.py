@@ -1,0 +1,132 @@
+"""Fleet file to synthesized Terraform: what `python main.py`, `cdktf synth` and `siliconfleet synth` run.
+
+Synthesis writes into a temporary folder beside the output, checks the result (every taggable
+resource carries CostCenter), and only then replaces the output folder: a failed synth leaves the
+previous output untouched and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import engine
+from .errors import Problem, SiliconfleetError
+from .spec import Fleet, load_fleet
+
+DEFAULT_FLEET = "fleet.yaml"
+DEFAULT_OUT = "cdktf.out"
+
+
+@dataclass(frozen=True)
+class StackSummary:
+    name: str
+    resources: int
+    targets: list[str]
+    path: str
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    fleet: Fleet
+    out: Path
+    engine: str
+    stacks: list[StackSummary] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        n = len(self.fleet.targets)
+        out = [f"siliconfleet: fleet {self.fleet.fleet!r}, {n} target{'s' if n != 1 else ''}, engine {self.engine}"]
+        width = max(len(s.name) for s in self.stacks)
+        for s in self.stacks:
+            out.append(f"  {s.name:<{width}}  {s.resources:>4} resources  {', '.join(s.targets)}")
+        out.append(f"Terraform written to {self.out}/stacks/<stack>/cdk.tf.json")
+        return out
+
+
+def stack_plan(fleet: Fleet) -> dict[str, tuple[str, str, list]]:
+    """Stack name -> (cloud, location, targets), one stack per cloud account/region, in target order."""
+    groups: dict[str, tuple[str, str, list]] = {}
+    for target in fleet.targets:
+        name = f"{fleet.fleet}-aws-{target.region}"
+        groups.setdefault(name, ("aws", target.region, []))[2].append(target)
+    return groups
+
+
+def _stacks_module():
+    """The app's stacks: shipped inside the wheel as siliconfleet.stacks, or stacks/ in a checkout."""
+    try:
+        from . import stacks  # type: ignore[attr-defined]
+    except ImportError:
+        import stacks  # type: ignore[no-redef]
+    return stacks
+
+
+def resolve_out(out: str | os.PathLike | None) -> Path:
+    """--out if given; else CDKTF_OUTDIR (set by `cdktf synth` / `cdktn synth`); else cdktf.out."""
+    chosen = out if out is not None else os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUT
+    return Path(chosen).absolute()
+
+
+def synth(fleet_path: str | os.PathLike = DEFAULT_FLEET, out: str | os.PathLike | None = None) -> SynthResult:
+    fleet_file = Path(fleet_path)
+    fleet = load_fleet(fleet_file)
+    return synth_fleet(fleet, fleet_dir=fleet_file.absolute().parent, out=out)
+
+
+def synth_fleet(fleet: Fleet, *, fleet_dir: Path, out: str | os.PathLike | None = None) -> SynthResult:
+    out_dir = resolve_out(out)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        stacks = _synth_into(fleet, fleet_dir, staging, final_out=out_dir)
+        _replace_dir(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return SynthResult(fleet=fleet, out=_display(out_dir), engine=engine.engine_name(), stacks=stacks)
+
+
+def _synth_into(fleet: Fleet, fleet_dir: Path, staging: Path, final_out: Path) -> list[StackSummary]:
+    stacks_mod = _stacks_module()
+    app = engine.App(outdir=str(staging))
+    plan = stack_plan(fleet)
+    for name, (_, region, targets) in plan.items():
+        stacks_mod.AwsRegionStack(
+            app, name, fleet=fleet, region=region, targets=targets,
+            fleet_dir=fleet_dir, stack_dir=final_out / "stacks" / name,
+        )
+    app.synth()
+
+    from .constructs.tagging import check_cost_center_tags
+
+    summaries, problems = [], []
+    for name, (_, _, targets) in plan.items():
+        doc = json.loads((staging / "stacks" / name / "cdk.tf.json").read_text())
+        problems += [Problem(f"stack {name}", str(p)) for p in check_cost_center_tags(doc)]
+        count = sum(len(v) for v in doc.get("resource", {}).values())
+        summaries.append(StackSummary(name, count, [t.name for t in targets], f"stacks/{name}/cdk.tf.json"))
+    if problems:
+        raise SiliconfleetError(problems)
+    return summaries
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap ``new`` into place of ``target`` with renames on the same filesystem."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.rename(target, old / target.name)
+    os.rename(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _display(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path

@@ -1,0 +1,111 @@
+"""Dated, sourced hardware data: instance types, prices, quota codes, machine images.
+
+The data lives in YAML files under ``data/``; this module gives typed, cached accessors.
+Nothing here imports the CDK or a cloud SDK.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+Market = Literal["on_demand", "spot"]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AwsInstanceType(_Row):
+    name: str
+    family: str
+    silicon: str
+    vcpu: int
+    memory_gib: int
+    accelerator: str
+    accelerators: int
+    neuron_cores: int = 0
+    gpus: int = 0
+    accelerator_memory_gib: float
+    memory_bandwidth_gib_s: float
+    efa_interfaces: int
+    capacity_blocks: bool
+    on_demand_usd_per_hour: dict[str, float]
+    price_as_of: str
+    price_source: str
+
+    def price_per_hour(self, region: str) -> float | None:
+        """On-demand $/h in ``region``, or None when the catalog has no price there."""
+        return self.on_demand_usd_per_hour.get(region)
+
+
+class Quota(_Row):
+    code: str
+    name: str
+
+
+class FamilyQuotas(_Row):
+    on_demand: Quota
+    spot: Quota
+
+
+class MachineImage(_Row):
+    ssm_parameter: str
+    description: str
+    min_root_volume_gib: int
+
+
+def _load(name: str) -> dict:
+    text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@cache
+def aws_instance_types() -> dict[str, AwsInstanceType]:
+    """Every AWS instance type in the catalog, keyed by name, in catalog order."""
+    doc = _load("aws_instances.yaml")
+    return {
+        name: AwsInstanceType(
+            name=name, price_as_of=doc["as_of"], price_source=doc["sources"]["prices"], **row
+        )
+        for name, row in doc["instance_types"].items()
+    }
+
+
+def aws_instance_type(name: str) -> AwsInstanceType:
+    """The catalog row for ``name``; KeyError if the catalog does not know it."""
+    return aws_instance_types()[name]
+
+
+def aws_instance_type_names(silicon: str | None = None) -> list[str]:
+    """Instance type names, optionally only those of one silicon (``inferentia2``, ``h100``...)."""
+    return [n for n, t in aws_instance_types().items() if silicon is None or t.silicon == silicon]
+
+
+@cache
+def ec2_quotas() -> dict[str, FamilyQuotas]:
+    """EC2 vCPU quotas per family (``inf``, ``p5``...), for on-demand and spot."""
+    return {k: FamilyQuotas(**v) for k, v in _load("aws_quotas.yaml")["families"].items()}
+
+
+def ec2_quota(family: str, market: Market) -> Quota:
+    return getattr(ec2_quotas()[family], market)
+
+
+@cache
+def machine_images() -> dict[str, MachineImage]:
+    return {k: MachineImage(**v) for k, v in _load("aws_images.yaml")["images"].items()}
+
+
+def machine_image(silicon: str) -> MachineImage:
+    return machine_images()[silicon]
+
+
+@cache
+def aws_regions() -> tuple[str, ...]:
+    """AWS commercial regions known to the catalog."""
+    return tuple(_load("aws_regions.yaml")["regions"])

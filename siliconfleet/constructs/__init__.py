@@ -1,0 +1,18 @@
+"""Reusable CDK constructs. Import them into any CDK Terrain or CDKTF stack.
+
+The provider bindings load on first use, through siliconfleet.engine.
+"""
+
+from .aws_cluster import AwsInferenceCluster
+from .inf2 import Inf2Cluster, Inf2ClusterProps
+from .network import PrivateNetwork
+from .tagging import UntaggedResource, check_cost_center_tags
+
+__all__ = [
+    "AwsInferenceCluster",
+    "Inf2Cluster",
+    "Inf2ClusterProps",
+    "PrivateNetwork",
+    "UntaggedResource",
+    "check_cost_center_tags",
+]

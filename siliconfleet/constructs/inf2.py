@@ -1,0 +1,54 @@
+"""Inf2Cluster: an auto-scaled vLLM cluster on AWS Inferentia2 behind an internal load balancer."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from ..spec.models import DirectlyBuilt, Inf2Fields, Ownership
+from ..templates import render
+from .aws_cluster import AwsInferenceCluster
+
+
+class Inf2ClusterProps(DirectlyBuilt, Inf2Fields, Ownership):
+    """The fields of an ``aws-inf2`` fleet target plus who pays and owns it.
+
+    ``cost_center``, ``owner`` and ``environment`` are required, so a cluster imported into any
+    stack is always tagged. Bad values raise ``SiliconfleetError`` naming each field.
+    """
+
+
+class Inf2Cluster(AwsInferenceCluster):
+    """vLLM with the Neuron plugin on inf2 instances: the Neuron DLAMI, an encrypted gp3 root
+    volume, IMDSv2 only, no public address, an auto scaling group (optionally part spot), an
+    internal network load balancer with a /health check, and an instance role with SSM and the
+    CloudWatch agent. Optionally a new private VPC.
+
+    Example::
+
+        Inf2Cluster(stack, "llama", props=Inf2ClusterProps(
+            name="llama-8b", region="us-east-1", instance_type="inf2.8xlarge",
+            network={"cidr": "10.40.0.0/16"}, serving={"model": "Qwen/Qwen3-8B"},
+            cost_center="ml-platform", owner="ml@example.com", environment="prod"))
+    """
+
+    silicon = "inferentia2"
+
+    def __init__(self, scope: Construct, id: str, *, props: Inf2ClusterProps) -> None:
+        if not isinstance(props, Inf2ClusterProps):
+            raise TypeError(f"Inf2Cluster needs Inf2ClusterProps, got {type(props).__name__}")
+        super().__init__(scope, id, props=props)
+
+    def user_data(self) -> str:
+        props = self.props
+        return render(
+            "vllm_neuron_user_data.sh.j2",
+            fleet=props.fleet or props.name,
+            target=props.name,
+            region=props.region,
+            model=props.serving.model,
+            port=props.serving.port,
+            tensor_parallel_degree=props.effective_tensor_parallel_degree,
+            max_model_len=props.serving.max_model_len,
+            max_num_seqs=props.serving.max_num_seqs,
+            hf_token_secret_arn=props.serving.hf_token_secret_arn or "",
+        )

@@ -1,0 +1,29 @@
+"""The fleet file: pydantic models and a loader that reports every problem with its field path."""
+
+from .load import load_fleet, parse_fleet, validate_fleet
+from .models import (
+    AwsNetwork,
+    Fleet,
+    GcsBackend,
+    Inf2Fields,
+    Inf2Target,
+    LocalBackend,
+    S3Backend,
+    ServingSpec,
+    STANDARD_TAG_KEYS,
+)
+
+__all__ = [
+    "AwsNetwork",
+    "Fleet",
+    "GcsBackend",
+    "Inf2Fields",
+    "Inf2Target",
+    "LocalBackend",
+    "S3Backend",
+    "STANDARD_TAG_KEYS",
+    "ServingSpec",
+    "load_fleet",
+    "parse_fleet",
+    "validate_fleet",
+]

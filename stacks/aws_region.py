@@ -1,0 +1,35 @@
+"""One stack per AWS region of a fleet: the provider with cost-center default tags, the state
+backend, and one cluster construct per target in that region."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from constructs import Construct
+
+from siliconfleet import engine
+from siliconfleet.backends import configure_backend
+from siliconfleet.constructs import Inf2Cluster, Inf2ClusterProps
+from siliconfleet.spec import Fleet
+
+CLUSTERS = {"aws-inf2": (Inf2Cluster, Inf2ClusterProps)}
+
+
+class AwsRegionStack(engine.TerraformStack):
+    def __init__(
+        self, scope: Construct, name: str, *, fleet: Fleet, region: str, targets: list, fleet_dir: Path, stack_dir: Path
+    ) -> None:
+        super().__init__(scope, name)
+        provider = engine.aws("provider")
+        provider.AwsProvider(
+            self, "aws", region=region, default_tags=[provider.AwsProviderDefaultTags(tags=fleet.fleet_tags())]
+        )
+        configure_backend(self, fleet.backend, stack_name=name, fleet_dir=fleet_dir, stack_dir=stack_dir)
+        self.clusters = {}
+        for target in targets:
+            construct, props = CLUSTERS[target.kind]
+            fields = target.model_dump(exclude={"kind", "tags"})
+            self.clusters[target.name] = construct(
+                self, target.name, props=props(**fields, **fleet.ownership(target))
+            )
+
