@@ -37,6 +37,11 @@ class AwsInstanceType(_Row):
     on_demand_usd_per_hour: dict[str, float]
     price_as_of: str
     price_source: str
+    peak_dense_tflops: dict[str, float] = {}
+    """Peak dense TFLOPS (TOPS for int8) per accelerator chip or GPU, by compute dtype (bf16, fp8, int8)."""
+    peak_tflops_source: str = ""
+    unverified: tuple[str, ...] = ()
+    """Fields whose figures only third-party pages gave (UNVERIFIED in the data file)."""
 
     def price_per_hour(self, region: str) -> float | None:
         """On-demand $/h in ``region``, or None when the catalog has no price there."""
