@@ -111,6 +111,25 @@ def machine_image(silicon: str) -> MachineImage:
 
 
 @cache
+def _offerings() -> dict:
+    return _load("aws_offerings.yaml")
+
+
+def aws_offered_az_ids(region: str, instance_type: str) -> list[str]:
+    """AZ IDs of ``region`` that offer ``instance_type`` per the catalog snapshot (empty: not offered)."""
+    return list(_offerings()["offerings"].get(region, {}).get(instance_type, []))
+
+
+def aws_regions_offering(instance_type: str) -> list[str]:
+    return [r for r, types in _offerings()["offerings"].items() if instance_type in types]
+
+
+def aws_offerings_source() -> str:
+    doc = _offerings()
+    return f"{doc['source']}, as of {doc['as_of']}"
+
+
+@cache
 def aws_regions() -> tuple[str, ...]:
     """AWS commercial regions known to the catalog."""
     return tuple(_load("aws_regions.yaml")["regions"])

@@ -146,7 +146,7 @@ class AwsInferenceCluster(Construct):
                 name=self.resource_name,
                 region=self.props.region,
                 cidr=net.cidr,
-                az_count=net.az_count,
+                availability_zone_ids=self.props.availability_zone_ids,
                 nat_gateways=net.nat_gateways,
                 tags=self.tags,
             )

@@ -28,7 +28,7 @@ def carve_subnets(cidr: str, az_count: int, public_count: int) -> tuple[list[str
 
 
 class PrivateNetwork(Construct):
-    """A VPC with private subnets across AZs, NAT egress for package and model downloads, VPC flow
+    """A VPC with private subnets in the given AZs (by AZ ID, pinned), NAT egress for package and model downloads, VPC flow
     logs to a KMS-encrypted log group, and a default security group that allows nothing.
 
     Child ids (``Vpc``, ``PrivateSubnet0``, ``NatGateway0``...) are stable: renaming one replaces it.
@@ -42,24 +42,19 @@ class PrivateNetwork(Construct):
         name: str,
         region: str,
         cidr: str,
-        az_count: int,
+        availability_zone_ids: list[str],
         nat_gateways: str,
         tags: dict[str, str],
     ) -> None:
         super().__init__(scope, id)
         aws = engine.aws
+        az_count = len(availability_zone_ids)
         nat_count = az_count if nat_gateways == "per-az" else 1
         private_cidrs, public_cidrs = carve_subnets(cidr, az_count, nat_count)
 
         def named(suffix: str) -> dict[str, str]:
             return {**tags, "Name": f"{name}-{suffix}"}
 
-        azs = aws("data_aws_availability_zones").DataAwsAvailabilityZones(
-            self,
-            "AvailabilityZones",
-            state="available",
-            filter=[aws("data_aws_availability_zones").DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])],
-        )
         vpc = aws("vpc").Vpc(
             self, "Vpc", cidr_block=cidr, enable_dns_support=True, enable_dns_hostnames=True, tags=named("vpc")
         )
@@ -78,7 +73,7 @@ class PrivateNetwork(Construct):
                 f"PublicSubnet{i}",
                 vpc_id=vpc.id,
                 cidr_block=block,
-                availability_zone=engine.Fn.element(azs.names, i),
+                availability_zone_id=availability_zone_ids[i],
                 map_public_ip_on_launch=False,
                 tags={**named(f"public-{i}"), "Tier": "public"},
             )
@@ -100,7 +95,7 @@ class PrivateNetwork(Construct):
                 f"PrivateSubnet{i}",
                 vpc_id=vpc.id,
                 cidr_block=block,
-                availability_zone=engine.Fn.element(azs.names, i),
+                availability_zone_id=availability_zone_ids[i],
                 map_public_ip_on_launch=False,
                 tags={**named(f"private-{i}"), "Tier": "private"},
             )

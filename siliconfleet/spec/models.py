@@ -286,9 +286,21 @@ class AwsNetwork(_Model):
     subnet_ids: list[SubnetId] | None = Field(None, description="Private subnets, ideally in several AZs.")
     cidr: Annotated[str, AfterValidator(_cidr)] | None = Field(None, description="CIDR of a new VPC, /16 to /22.")
     az_count: int = Field(2, ge=1, le=6, description="New VPC only: AZs to spread private subnets over.")
+    availability_zone_ids: list[Annotated[str, _pattern(r"^[a-z]{2,5}[0-9]-az[0-9]+$", "AZ id", "'use1-az4'")]] | None = Field(
+        None,
+        description="New VPC only: AZ IDs for the subnets (AZ IDs, unlike names, are the same in every account); "
+        "default: the first az_count AZs that offer the instance type, from the catalog.",
+    )
     nat_gateways: Literal["single", "per-az"] = Field(
         "single", description="New VPC only: one NAT gateway (cheaper) or one per AZ (survives an AZ outage)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _az_count_from_ids(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("availability_zone_ids"), list) and "az_count" not in data:
+            return {**data, "az_count": max(1, len(data["availability_zone_ids"]))}
+        return data
 
     @model_validator(mode="after")
     def _one_kind(self) -> "AwsNetwork":
@@ -306,9 +318,15 @@ class AwsNetwork(_Model):
         elif self.cidr is None:
             problems.append(("cidr", "give either vpc_id + subnet_ids (an existing VPC) or cidr (a new VPC)"))
         else:
-            prefix = ipaddress.ip_network(self.cidr).prefixlen
-            if ipaddress.ip_network(self.cidr).version != 4 or not 16 <= prefix <= 22:
+            net = ipaddress.ip_network(self.cidr)
+            if net.version != 4 or not 16 <= net.prefixlen <= 22:
                 problems.append(("cidr", f"{self.cidr!r} must be an IPv4 block from /16 to /22 (room for private and public subnets in up to 6 AZs)"))
+        if existing and self.availability_zone_ids is not None:
+            problems.append(("availability_zone_ids", "availability_zone_ids is for a new VPC; an existing VPC's subnets already have their AZs"))
+        elif self.availability_zone_ids is not None and len(self.availability_zone_ids) != self.az_count:
+            problems.append(
+                ("availability_zone_ids", f"lists {len(self.availability_zone_ids)} AZs but az_count is {self.az_count}; make them agree or drop az_count")
+            )
         if problems:
             raise field_errors(problems)
         return self
@@ -377,7 +395,45 @@ class AwsClusterFields(_Model):
             )
         if len(set(self.allowed_cidrs)) != len(self.allowed_cidrs):
             problems.append(("allowed_cidrs", "allowed_cidrs lists a block twice; list each once"))
+        problems.extend(self._offering_problems())
         return problems
+
+    def _offering_problems(self) -> list[tuple[str, str]]:
+        """Where the catalog knows offerings, the type must be offered in the region and chosen AZs."""
+        offered = catalog.aws_offered_az_ids(self.region, self.instance_type)
+        source = catalog.aws_offerings_source()
+        if not offered:
+            elsewhere = catalog.aws_regions_offering(self.instance_type)
+            return [(
+                "region",
+                f"{self.instance_type} is not offered in {self.region} ({source}); regions that offer it: "
+                f"{', '.join(elsewhere) or 'none known'}",
+            )]
+        net = self.network
+        if not net.is_new:
+            return []
+        if net.availability_zone_ids is not None:
+            bad = [az for az in net.availability_zone_ids if az not in offered]
+            if bad:
+                return [(
+                    "network.availability_zone_ids",
+                    f"{', '.join(bad)} do not offer {self.instance_type} in {self.region}; AZs that do: {', '.join(offered)} ({source})",
+                )]
+            if len(set(net.availability_zone_ids)) != len(net.availability_zone_ids):
+                return [("network.availability_zone_ids", "lists an AZ twice; list each once")]
+        elif net.az_count > len(offered):
+            return [(
+                "network.az_count",
+                f"{self.instance_type} is offered in {len(offered)} AZ(s) of {self.region} ({', '.join(offered)}); "
+                f"set az_count to at most {len(offered)} ({source})",
+            )]
+        return []
+
+    @property
+    def availability_zone_ids(self) -> list[str]:
+        """AZ IDs of a new VPC's subnets: the ones given, or the first az_count offering the type."""
+        net = self.network
+        return list(net.availability_zone_ids or catalog.aws_offered_az_ids(self.region, self.instance_type)[: net.az_count])
 
 
 def _known_instance_type(silicon: str, what: str):

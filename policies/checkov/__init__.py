@@ -1,0 +1,1 @@
+"""siliconfleet custom checkov checks (loaded by .checkov.yaml external-checks-dir)."""
