@@ -2,6 +2,7 @@
 
 from .load import load_fleet, parse_fleet, validate_fleet
 from .models import (
+    STANDARD_TAG_KEYS,
     AwsNetwork,
     Fleet,
     GcsBackend,
@@ -10,7 +11,6 @@ from .models import (
     LocalBackend,
     S3Backend,
     ServingSpec,
-    STANDARD_TAG_KEYS,
 )
 
 __all__ = [

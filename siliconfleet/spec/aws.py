@@ -1,0 +1,194 @@
+"""Fields every EC2 inference cluster target has, whatever the silicon (inf2, p5...)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from .. import catalog
+from .common import (
+    AwsRegion,
+    ClientCidr,
+    ModelId,
+    Name,
+    PolicyArn,
+    SecretArn,
+    SecurityGroupId,
+    SubnetId,
+    Tags,
+    VpcId,
+    _cidr,
+    _Model,
+    _pattern,
+    choice_error,
+    field_errors,
+)
+
+
+class AwsNetwork(_Model):
+    """Either an existing VPC (`vpc_id` + `subnet_ids`) or a new private VPC (`cidr`)."""
+
+    vpc_id: VpcId | None = None
+    subnet_ids: list[SubnetId] | None = Field(None, description="Private subnets, ideally in several AZs.")
+    cidr: Annotated[str, AfterValidator(_cidr)] | None = Field(None, description="CIDR of a new VPC, /16 to /22.")
+    az_count: int = Field(2, ge=1, le=6, description="New VPC only: AZs to spread private subnets over.")
+    availability_zone_ids: list[Annotated[str, _pattern(r"^[a-z]{2,5}[0-9]-az[0-9]+$", "AZ id", "'use1-az4'")]] | None = Field(
+        None,
+        description="New VPC only: AZ IDs for the subnets (AZ IDs, unlike names, are the same in every account); "
+        "default: the first az_count AZs that offer the instance type, from the catalog.",
+    )
+    nat_gateways: Literal["single", "per-az"] = Field(
+        "single", description="New VPC only: one NAT gateway (cheaper) or one per AZ (survives an AZ outage)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _az_count_from_ids(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("availability_zone_ids"), list) and "az_count" not in data:
+            return {**data, "az_count": max(1, len(data["availability_zone_ids"]))}
+        return data
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "AwsNetwork":
+        problems: list[tuple[str, str]] = []
+        existing = self.vpc_id is not None or self.subnet_ids is not None
+        if existing and self.cidr is not None:
+            problems.append(("cidr", "give either vpc_id + subnet_ids (an existing VPC) or cidr (a new VPC), not both"))
+        elif existing:
+            if self.vpc_id is None:
+                problems.append(("vpc_id", "subnet_ids need the vpc_id they belong to"))
+            if not self.subnet_ids:
+                problems.append(("subnet_ids", "an existing VPC needs at least one subnet id in subnet_ids"))
+            elif len(set(self.subnet_ids)) != len(self.subnet_ids):
+                problems.append(("subnet_ids", "subnet_ids lists a subnet twice; list each once"))
+        elif self.cidr is None:
+            problems.append(("cidr", "give either vpc_id + subnet_ids (an existing VPC) or cidr (a new VPC)"))
+        else:
+            net = ipaddress.ip_network(self.cidr)
+            if net.version != 4 or not 16 <= net.prefixlen <= 22:
+                problems.append(("cidr", f"{self.cidr!r} must be an IPv4 block from /16 to /22 (room for private and public subnets in up to 6 AZs)"))
+        if existing and self.availability_zone_ids is not None:
+            problems.append(("availability_zone_ids", "availability_zone_ids is for a new VPC; an existing VPC's subnets already have their AZs"))
+        elif self.availability_zone_ids is not None and len(self.availability_zone_ids) != self.az_count:
+            problems.append(
+                ("availability_zone_ids", f"lists {len(self.availability_zone_ids)} AZs but az_count is {self.az_count}; make them agree or drop az_count")
+            )
+        if problems:
+            raise field_errors(problems)
+        return self
+
+    @property
+    def is_new(self) -> bool:
+        return self.cidr is not None
+
+
+class ServingSpec(_Model):
+    model: ModelId = Field(description="Hugging Face model id served by vLLM.")
+    port: int = Field(8000, ge=1024, le=65535, description="Port of the OpenAI-compatible server and its /health.")
+    tensor_parallel_degree: int | None = Field(
+        None, ge=1, description="Devices one replica spans; default: every NeuronCore or GPU of the instance."
+    )
+    max_model_len: int = Field(4096, ge=128, le=1_048_576, description="Longest sequence (prompt + output) in tokens.")
+    max_num_seqs: int = Field(8, ge=1, le=1024, description="Sequences decoded together (the batch).")
+    hf_token_secret_arn: SecretArn | None = Field(
+        None, description="Secrets Manager secret holding a Hugging Face token for gated models; read at boot."
+    )
+
+
+class AwsClusterFields(_Model):
+    """Fields every EC2 inference cluster has, whatever the silicon."""
+
+    name: Name
+    region: AwsRegion
+    instance_type: str
+    min_size: int = Field(1, ge=0, le=500)
+    max_size: int = Field(1, ge=1, le=500)
+    desired_size: int | None = Field(None, ge=0, le=500, description="Default: min_size.")
+    root_volume_gib: int | None = Field(
+        None, ge=8, le=16384, description="gp3, always encrypted; default: the image's recommended size."
+    )
+    network: AwsNetwork
+    serving: ServingSpec
+    spot_fraction: float = Field(0.0, ge=0.0, le=1.0, description="Share of instances bought as spot (0 = all on-demand).")
+    allowed_cidrs: list[ClientCidr] = Field(
+        default_factory=list,
+        description="Client networks that may reach the serving port; default: the VPC's own CIDR.",
+    )
+    allowed_security_group_ids: list[SecurityGroupId] = Field(
+        default_factory=list, description="Client security groups that may reach the serving port."
+    )
+    permissions_boundary_arn: PolicyArn | None = None
+    load_balancer_deletion_protection: bool = Field(
+        True, description="Protect the load balancer from deletion; set false to let `destroy` remove it."
+    )
+    tags: Tags = Field(default_factory=dict, description="Extra tags for this target's resources.")
+
+    @property
+    def effective_desired_size(self) -> int:
+        return self.min_size if self.desired_size is None else self.desired_size
+
+    @property
+    def instance(self) -> catalog.AwsInstanceType:
+        return catalog.aws_instance_type(self.instance_type)
+
+    def cross_field_problems(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if self.min_size > self.max_size:
+            problems.append(("min_size", f"min_size {self.min_size} is larger than max_size {self.max_size}"))
+        if self.desired_size is not None and not self.min_size <= self.desired_size <= self.max_size:
+            problems.append(
+                ("desired_size", f"desired_size {self.desired_size} must lie between min_size {self.min_size} and max_size {self.max_size}")
+            )
+        if len(set(self.allowed_cidrs)) != len(self.allowed_cidrs):
+            problems.append(("allowed_cidrs", "allowed_cidrs lists a block twice; list each once"))
+        problems.extend(self._offering_problems())
+        return problems
+
+    def _offering_problems(self) -> list[tuple[str, str]]:
+        """Where the catalog knows offerings, the type must be offered in the region and chosen AZs."""
+        offered = catalog.aws_offered_az_ids(self.region, self.instance_type)
+        source = catalog.aws_offerings_source()
+        if not offered:
+            elsewhere = catalog.aws_regions_offering(self.instance_type)
+            return [(
+                "region",
+                f"{self.instance_type} is not offered in {self.region} ({source}); regions that offer it: "
+                f"{', '.join(elsewhere) or 'none known'}",
+            )]
+        net = self.network
+        if not net.is_new:
+            return []
+        if net.availability_zone_ids is not None:
+            bad = [az for az in net.availability_zone_ids if az not in offered]
+            if bad:
+                return [(
+                    "network.availability_zone_ids",
+                    f"{', '.join(bad)} do not offer {self.instance_type} in {self.region}; AZs that do: {', '.join(offered)} ({source})",
+                )]
+            if len(set(net.availability_zone_ids)) != len(net.availability_zone_ids):
+                return [("network.availability_zone_ids", "lists an AZ twice; list each once")]
+        elif net.az_count > len(offered):
+            return [(
+                "network.az_count",
+                f"{self.instance_type} is offered in {len(offered)} AZ(s) of {self.region} ({', '.join(offered)}); "
+                f"set az_count to at most {len(offered)} ({source})",
+            )]
+        return []
+
+    @property
+    def availability_zone_ids(self) -> list[str]:
+        """AZ IDs of a new VPC's subnets: the ones given, or the first az_count offering the type."""
+        net = self.network
+        return list(net.availability_zone_ids or catalog.aws_offered_az_ids(self.region, self.instance_type)[: net.az_count])
+
+
+def known_instance_type(silicon: str, what: str):
+    def check(value: str) -> str:
+        names = catalog.aws_instance_type_names(silicon)
+        if value not in names:
+            raise choice_error(value, names, what)
+        return value
+
+    return AfterValidator(check)

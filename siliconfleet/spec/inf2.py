@@ -1,0 +1,57 @@
+"""The ``aws-inf2`` target: vLLM on AWS Inferentia2."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from .. import catalog
+from .aws import AwsClusterFields, known_instance_type
+from .common import field_errors
+
+
+class Inf2Fields(AwsClusterFields):
+    instance_type: Annotated[str, known_instance_type("inferentia2", "Inferentia2 instance type")] = Field(
+        description="inf2.xlarge, inf2.8xlarge, inf2.24xlarge or inf2.48xlarge."
+    )
+
+    @model_validator(mode="after")
+    def _inf2_checks(self) -> "Inf2Fields":
+        problems = self.cross_field_problems()
+        cores = self.instance.neuron_cores
+        tp = self.serving.tensor_parallel_degree
+        if tp is not None and tp > cores:
+            problems.append(
+                (
+                    "serving.tensor_parallel_degree",
+                    f"{tp} exceeds the {cores} NeuronCores of {self.instance_type}; use at most {cores} "
+                    f"or a larger instance type",
+                )
+            )
+        image = catalog.machine_image("inferentia2")
+        if self.root_volume_gib is not None and self.root_volume_gib < image.min_root_volume_gib:
+            problems.append(
+                (
+                    "root_volume_gib",
+                    f"{self.root_volume_gib} GiB is below the {image.min_root_volume_gib} GiB the Neuron DLAMI "
+                    f"needs; use at least {image.min_root_volume_gib} or leave it out",
+                )
+            )
+        if problems:
+            raise field_errors(problems)
+        return self
+
+    @property
+    def effective_tensor_parallel_degree(self) -> int:
+        return self.serving.tensor_parallel_degree or self.instance.neuron_cores
+
+    @property
+    def effective_root_volume_gib(self) -> int:
+        return self.root_volume_gib or catalog.machine_image("inferentia2").min_root_volume_gib
+
+
+class Inf2Target(Inf2Fields):
+    """A fleet target of kind ``aws-inf2``: an auto-scaled vLLM cluster on AWS Inferentia2."""
+
+    kind: Literal["aws-inf2"]
