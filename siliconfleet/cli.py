@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("catalog", help="list the instance types, prices and quota codes siliconfleet knows")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=_catalog)
+
+    from .sizing.cli import add_parser as add_size_parser  # `size`: pure arithmetic, no CDK import
+
+    add_size_parser(sub)
     return parser
 
 

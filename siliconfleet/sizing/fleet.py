@@ -1,0 +1,198 @@
+"""Sizing the targets of a fleet against their own serving settings, and the SF-COST-001 lint.
+
+A target is read by duck typing so that every kind works, today's ``aws-inf2`` and later ones:
+``name``, ``serving`` (``model``, ``max_model_len``, ``max_num_seqs``), and its hardware as
+``instance_type`` (an AWS catalog row, priced in ``region``) or ``accelerator_type`` (a TPU v5e
+shape, priced in the region of ``zone``). Targets without either (a hosted endpoint) are skipped
+by the lint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import catalog
+from ..catalog.tpu import tpu_v5e_types
+from ..errors import Problem, SiliconfleetError
+from .advisor import GIB, HOURS_PER_MONTH, SizingResult, size
+from .model import DEFAULT_OVERSIZE_RATIO, build_request
+
+RULE_OVERSIZE = "SF-COST-001"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One review finding: which rule, how serious, where in the fleet file, what to do."""
+
+    rule_id: str
+    severity: str
+    target: str
+    path: str
+    message: str
+    monthly_savings_usd: float | None = None
+    alternatives: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    def render(self) -> str:
+        return f"{self.severity} {self.rule_id} {self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """What a target runs on today, from the catalog."""
+
+    kind: str
+    name: str
+    accelerator_memory_bytes: float
+    usd_per_hour: float | None
+    region: str | None
+
+
+@dataclass(frozen=True)
+class TargetSizing:
+    index: int
+    target: Any
+    hardware: Hardware | None
+    result: SizingResult
+
+
+def target_hardware(target: Any) -> Hardware | None:
+    """The catalog hardware a target runs on, or None (hosted endpoints, types the catalog lacks)."""
+    itype = getattr(target, "instance_type", None)
+    if isinstance(itype, str) and itype in catalog.aws_instance_types():
+        row = catalog.aws_instance_type(itype)
+        region = getattr(target, "region", None)
+        return Hardware("aws", itype, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None, region)
+    atype = getattr(target, "accelerator_type", None)
+    if isinstance(atype, str) and atype in tpu_v5e_types():
+        shape = tpu_v5e_types()[atype]
+        zone = getattr(target, "zone", None)
+        region = zone.rsplit("-", 1)[0] if isinstance(zone, str) and "-" in zone else getattr(target, "region", None)
+        return Hardware("gcp-tpu", atype, shape.chips * shape.chip.hbm_gb * 1e9,
+                        shape.price_per_hour(region) if region else None, region)
+    return None
+
+
+def size_fleet(fleet: Any, *, dtype: Any = None, kv_dtype: Any = None, efficiency: Any = None, overhead: Any = None,
+               target_tokens_per_s: Any = None, source: str | None = None,
+               labels: dict[str, str] | None = None) -> list[TargetSizing]:
+    """Size every target that serves a model, with its own model, max_model_len and max_num_seqs.
+
+    Raises SiliconfleetError listing every target whose model cannot be sized.
+    """
+    labels = labels or {}
+    problems: list[Problem] = []
+    out: list[TargetSizing] = []
+    for i, target in enumerate(getattr(fleet, "targets", [])):
+        serving = getattr(target, "serving", None)
+        if serving is None or not getattr(serving, "model", None):
+            continue
+        hardware = target_hardware(target)
+        prefix = f"targets[{i}].serving"
+        names = {
+            "model": f"{prefix}.model", "context": f"{prefix}.max_model_len", "batch": f"{prefix}.max_num_seqs",
+            "dtype": labels.get("dtype", "dtype"), "kv_dtype": labels.get("kv_dtype", "kv_dtype"),
+            "efficiency": labels.get("efficiency", "efficiency"), "overhead": labels.get("overhead", "overhead"),
+            "target_tokens_per_s": labels.get("target_tokens_per_s", "target_tokens_per_s"),
+            **{k: f"{labels.get(k, k)} (not available for a fleet target: add the model to the catalog)"
+               for k in ("params", "layers", "kv_heads", "head_dim")},
+        }
+        try:
+            req = build_request(
+                serving.model, dtype=dtype, kv_dtype=kv_dtype, context=serving.max_model_len, batch=serving.max_num_seqs,
+                efficiency=efficiency, overhead=overhead, target_tokens_per_s=target_tokens_per_s,
+                aws_region=hardware.region if hardware and hardware.kind == "aws" else None,
+                gcp_region=hardware.region if hardware and hardware.kind == "gcp-tpu" else None,
+                labels=names,
+            )
+        except SiliconfleetError as exc:
+            problems.extend(_dedupe(exc.problems, problems))
+            continue
+        out.append(TargetSizing(i, target, hardware, size(req)))
+    if problems:
+        raise SiliconfleetError(problems, source)
+    return out
+
+
+def _dedupe(new: list[Problem], seen: list[Problem]) -> list[Problem]:
+    have = {(p.path, p.message) for p in seen}
+    return [p for p in new if (p.path, p.message) not in have]
+
+
+def _instances(target: Any) -> int:
+    count = getattr(target, "effective_desired_size", None)
+    if count is None:
+        count = getattr(target, "desired_size", None) or getattr(target, "min_size", None) or 1
+    return max(1, int(count))
+
+
+def oversize_findings(fleet: Any, *, oversize_ratio: float = DEFAULT_OVERSIZE_RATIO, dtype: Any = None,
+                      max_alternatives: int = 3) -> list[Finding]:
+    """SF-COST-001: targets whose accelerator memory is at least ``oversize_ratio`` times what the
+    model needs (weights + KV cache at max_model_len x max_num_seqs + overhead), naming cheaper
+    options of the same cloud that fit and what each saves a month (730 h x instances).
+
+    The model's dtype is its published one unless ``dtype`` is given. Targets whose model is not in
+    the catalog, or whose hardware is unpriced, give no finding: the rule only speaks when it can
+    name the saving.
+    """
+    findings: list[Finding] = []
+    for i, target in enumerate(getattr(fleet, "targets", [])):
+        try:
+            sized = size_fleet(_OneTarget(target), dtype=dtype)
+        except SiliconfleetError:
+            continue
+        if not sized:
+            continue
+        result = sized[0].result
+        hw = target_hardware(target)
+        if hw is None or hw.usd_per_hour is None:
+            continue
+        need = result.memory.total_bytes
+        if hw.accelerator_memory_bytes < oversize_ratio * need:
+            continue
+        instances = _instances(target)
+        cheaper = sorted(
+            (o for o in result.options
+             if o.fits and o.kind == hw.kind and o.usd_per_hour is not None and o.usd_per_hour < hw.usd_per_hour),
+            key=lambda o: (o.usd_per_hour, o.name),
+        )[:max_alternatives]
+        if not cheaper:
+            continue
+        alternatives = tuple(
+            {
+                "option": o.name, "silicon": o.silicon, "usd_per_hour": o.usd_per_hour,
+                "tensor_parallel_degree": o.tensor_parallel_degree,
+                "decode_tokens_per_s": None if o.decode_tokens_per_s is None else round(o.decode_tokens_per_s, 1),
+                "monthly_savings_usd": round((hw.usd_per_hour - o.usd_per_hour) * HOURS_PER_MONTH * instances, 2),
+            }
+            for o in cheaper
+        )
+        serving = target.serving
+        named = ", ".join(
+            f"{a['option']} (TP {a['tensor_parallel_degree']}, ${a['usd_per_hour']:g}/h, saves ${a['monthly_savings_usd']:,.0f}/month)"
+            for a in alternatives
+        )
+        req = result.request
+        message = (
+            f"{hw.name} has {hw.accelerator_memory_bytes / GIB:,.0f} GiB of accelerator memory, "
+            f"{hw.accelerator_memory_bytes / need:.0f}x the {need / GIB:.1f} GiB that {serving.model} needs at "
+            f"{req.dtype.name} (max_model_len {req.context} x max_num_seqs {req.batch}); cheaper options that fit: {named}"
+            f" ({HOURS_PER_MONTH} h/month x {instances} instance{'s' if instances != 1 else ''})"
+        )
+        findings.append(
+            Finding(
+                rule_id=RULE_OVERSIZE, severity="warning", target=target.name,
+                path=f"targets[{i}].{'instance_type' if hw.kind == 'aws' else 'accelerator_type'}",
+                message=message, monthly_savings_usd=alternatives[0]["monthly_savings_usd"], alternatives=alternatives,
+            )
+        )
+    return findings
+
+
+class _OneTarget:
+    def __init__(self, target: Any):
+        self.targets = [target]
+
+
+__all__ = ["Finding", "Hardware", "RULE_OVERSIZE", "TargetSizing", "oversize_findings", "size_fleet", "target_hardware"]
