@@ -43,6 +43,7 @@ class Hardware:
 
     kind: str
     name: str
+    silicon: str
     accelerator_memory_bytes: float
     usd_per_hour: float | None
     region: str | None
@@ -62,13 +63,13 @@ def target_hardware(target: Any) -> Hardware | None:
     if isinstance(itype, str) and itype in catalog.aws_instance_types():
         row = catalog.aws_instance_type(itype)
         region = getattr(target, "region", None)
-        return Hardware("aws", itype, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None, region)
+        return Hardware("aws", itype, row.silicon, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None, region)
     atype = getattr(target, "accelerator_type", None)
     if isinstance(atype, str) and atype in tpu_v5e_types():
         shape = tpu_v5e_types()[atype]
         zone = getattr(target, "zone", None)
         region = zone.rsplit("-", 1)[0] if isinstance(zone, str) and "-" in zone else getattr(target, "region", None)
-        return Hardware("gcp-tpu", atype, shape.chips * shape.chip.hbm_gb * 1e9,
+        return Hardware("gcp-tpu", atype, "tpu-v5e", shape.chips * shape.chip.hbm_gb * 1e9,
                         shape.price_per_hour(region) if region else None, region)
     return None
 
@@ -130,7 +131,8 @@ def oversize_findings(fleet: Any, *, oversize_ratio: float = DEFAULT_OVERSIZE_RA
                       max_alternatives: int = 3) -> list[Finding]:
     """SF-COST-001: targets whose accelerator memory is at least ``oversize_ratio`` times what the
     model needs (weights + KV cache at max_model_len x max_num_seqs + overhead), naming cheaper
-    options of the same cloud that fit and what each saves a month (730 h x instances).
+    options of the same cloud that fit (the cheapest ones, and the cheapest of the same silicon)
+    and what each saves a month (730 h x instances).
 
     The model's dtype is its published one unless ``dtype`` is given. Targets whose model is not in
     the catalog, or whose hardware is unpriced, give no finding: the rule only speaks when it can
@@ -152,11 +154,15 @@ def oversize_findings(fleet: Any, *, oversize_ratio: float = DEFAULT_OVERSIZE_RA
         if hw.accelerator_memory_bytes < oversize_ratio * need:
             continue
         instances = _instances(target)
-        cheaper = sorted(
+        candidates = sorted(
             (o for o in result.options
              if o.fits and o.kind == hw.kind and o.usd_per_hour is not None and o.usd_per_hour < hw.usd_per_hour),
             key=lambda o: (o.usd_per_hour, o.name),
-        )[:max_alternatives]
+        )
+        cheaper = candidates[:max_alternatives]
+        same_silicon = [o for o in candidates if o.silicon == hw.silicon]
+        if same_silicon and same_silicon[0] not in cheaper:  # the swap that keeps the software stack
+            cheaper = sorted(cheaper[: max_alternatives - 1] + same_silicon[:1], key=lambda o: (o.usd_per_hour, o.name))
         if not cheaper:
             continue
         alternatives = tuple(
