@@ -111,7 +111,7 @@ def render_table(result: SizingResult) -> str:
         rows.append(_row(str(rank) if opt.fits else "-", opt))
     widths = [max(len(r[i]) for r in rows) for i in range(len(_HEADERS) - 1)]
     for r in rows:
-        lines.append("  ".join(c.ljust(w) if i in (1, 2, 8, 3) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) + "  " + r[-1])
+        lines.append("  ".join(c.ljust(w) if i in (1, 2, 8, 3) else c.rjust(w) for i, (c, w) in enumerate(zip(r[:-1], widths, strict=True))) + "  " + r[-1])
     lines.append("")
     rec = result.recommendation
     if rec.option is not None:

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from siliconfleet.spec import parse_fleet
 from siliconfleet.sizing import RULE_OVERSIZE, oversize_findings, size_fleet
+from siliconfleet.spec import parse_fleet
 
 FLEET = """\
 fleet: chat
