@@ -41,9 +41,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip_cdktf = pytest.mark.skip(reason="CDKTF-engine test: run with SILICONFLEET_ENGINE=cdktf (make test-cdktf)")
     skip_cloud = pytest.mark.skip(reason="needs a real cloud account or provider downloads, unreachable here")
     for item in items:
-        if "cdktf" in item.keywords and not on_cdktf:
+        if item.get_closest_marker("cdktf") and not on_cdktf:
             item.add_marker(skip_cdktf)
-        if "cloud" in item.keywords:
+        if item.get_closest_marker("cloud"):
             item.add_marker(skip_cloud)
 
 

@@ -165,7 +165,8 @@ class AwsClusterFields(_Model):
             if bad:
                 return [(
                     "network.availability_zone_ids",
-                    f"{', '.join(bad)} do not offer {self.instance_type} in {self.region}; AZs that do: {', '.join(offered)} ({source})",
+                    f"{', '.join(bad)} {'does' if len(bad) == 1 else 'do'} not offer {self.instance_type} in {self.region}; "
+                    f"AZs that do: {', '.join(offered)} ({source})",
                 )]
             if len(set(net.availability_zone_ids)) != len(net.availability_zone_ids):
                 return [("network.availability_zone_ids", "lists an AZ twice; list each once")]
