@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
+from ..catalog.llm_models import find_llm_model
 from ..catalog.tpu import tpu_v5e_types
 from ..errors import Problem, SiliconfleetError
 from .advisor import GIB, HOURS_PER_MONTH, SizingResult, size
@@ -95,9 +96,13 @@ def size_fleet(fleet: Any, *, dtype: Any = None, kv_dtype: Any = None, efficienc
             "dtype": labels.get("dtype", "dtype"), "kv_dtype": labels.get("kv_dtype", "kv_dtype"),
             "efficiency": labels.get("efficiency", "efficiency"), "overhead": labels.get("overhead", "overhead"),
             "target_tokens_per_s": labels.get("target_tokens_per_s", "target_tokens_per_s"),
-            **{k: f"{labels.get(k, k)} (not available for a fleet target: add the model to the catalog)"
-               for k in ("params", "layers", "kv_heads", "head_dim")},
         }
+        if find_llm_model(serving.model) is None:
+            problems.append(Problem(names["model"], (
+                f"{serving.model!r} is not in the model catalog, so this target cannot be sized; add it to "
+                "siliconfleet/catalog/data/llm_models.yaml, or size it alone by its numbers: siliconfleet size "
+                "--params B --layers N --kv-heads N --head-dim N")))
+            continue
         try:
             req = build_request(
                 serving.model, dtype=dtype, kv_dtype=kv_dtype, context=serving.max_model_len, batch=serving.max_num_seqs,

@@ -150,3 +150,13 @@ def test_raw_parameter_count_is_caught():
 def test_kv_heads_must_divide_attention_heads():
     (line,) = _problems(params=7, layers=32, kv_heads=6, head_dim=128, attention_heads=32)
     assert line.startswith("kv_heads: 6 KV heads must divide the 32 attention heads")
+
+
+def test_package_exports_resolve_lazily():
+    import siliconfleet.sizing as sizing
+
+    assert sorted(sizing.__all__) == sorted(sizing._WHERE)
+    for name in sizing.__all__:
+        assert getattr(sizing, name) is not None
+    with pytest.raises(AttributeError):
+        sizing.no_such_name  # noqa: B018
