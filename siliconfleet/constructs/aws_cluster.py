@@ -3,7 +3,8 @@
 ``AwsInferenceCluster`` builds the network (or uses an existing one), security groups, the
 instance role, a launch template, an auto scaling group, an internal network load balancer and
 the outputs. A silicon subclass states only what differs: its machine image, its user data, and
-any extra launch-template, auto-scaling or IAM settings (see ``Inf2Cluster``).
+any extra resources, launch-template, auto-scaling, IAM or output settings (see ``Inf2Cluster``
+and ``P5Cluster``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class AwsInferenceCluster(Construct):
         self._network()
         self._security_groups()
         self._instance_role()
+        self.silicon_resources()
 
         image = aws("data_aws_ssm_parameter").DataAwsSsmParameter(
             self, "MachineImage", name=catalog.machine_image(self.silicon).ssm_parameter
@@ -101,6 +103,10 @@ class AwsInferenceCluster(Construct):
     # -----------------------------------------------------------------------------------------
     # What a silicon states
 
+    def silicon_resources(self) -> None:
+        """Create what the launch template or the group refer to beyond the shared parts (placement
+        group, capacity reservation...). Runs after the network, security groups and role exist."""
+
     def user_data(self) -> str:
         """The instance bootstrap script (rendered from templates/)."""
         raise TypeError(f"{type(self).__name__} must define user_data()")
@@ -126,6 +132,19 @@ class AwsInferenceCluster(Construct):
     def autoscaling_extra(self) -> dict[str, Any]:
         """Extra AutoscalingGroup arguments (placement group...)."""
         return {}
+
+    def instance_subnet_ids(self) -> list[str]:
+        """Subnets the group launches into; default: every subnet of the cluster."""
+        return self.subnet_ids
+
+    def output_values(self) -> dict[str, tuple[Any, str]]:
+        """Terraform outputs of the cluster: key -> (value, description)."""
+        return {
+            "endpoint_url": (self.endpoint_url, "OpenAI-compatible base URL of the cluster (internal load balancer)"),
+            "autoscaling_group_name": (self.autoscaling_group_name, "Auto Scaling group running the serving instances"),
+            "security_group_id": (self.security_group_id, "Security group of the serving instances"),
+            "instance_role_arn": (self.instance_role_arn, "IAM role of the serving instances (attach extra read grants here)"),
+        }
 
     def role_statements(self) -> list[dict[str, Any]]:
         """IAM statements of the instance role beyond SSM and the CloudWatch agent."""
@@ -338,7 +357,7 @@ class AwsInferenceCluster(Construct):
             min_size=props.min_size,
             max_size=props.max_size,
             desired_capacity=props.effective_desired_size,
-            vpc_zone_identifier=self.subnet_ids,
+            vpc_zone_identifier=self.instance_subnet_ids(),
             target_group_arns=[self.target_group.arn],
             health_check_type="ELB",
             health_check_grace_period=HEALTH_CHECK_GRACE_SECONDS,
@@ -358,12 +377,6 @@ class AwsInferenceCluster(Construct):
         self.autoscaling_group_name: str = asg.name
 
     def _outputs(self) -> None:
-        outputs = {
-            "endpoint_url": (self.endpoint_url, "OpenAI-compatible base URL of the cluster (internal load balancer)"),
-            "autoscaling_group_name": (self.autoscaling_group_name, "Auto Scaling group running the serving instances"),
-            "security_group_id": (self.security_group_id, "Security group of the serving instances"),
-            "instance_role_arn": (self.instance_role_arn, "IAM role of the serving instances (attach extra read grants here)"),
-        }
-        for key, (value, description) in outputs.items():
+        for key, (value, description) in self.output_values().items():
             out = engine.TerraformOutput(self, key, value=value, description=f"{self.props.name}: {description}")
             out.override_logical_id(f"{self.props.name}_{key}".replace("-", "_"))
