@@ -9,6 +9,8 @@ from .models import (
     Inf2Fields,
     Inf2Target,
     LocalBackend,
+    P5Fields,
+    P5Target,
     S3Backend,
     ServingSpec,
 )
@@ -20,6 +22,8 @@ __all__ = [
     "Inf2Fields",
     "Inf2Target",
     "LocalBackend",
+    "P5Fields",
+    "P5Target",
     "S3Backend",
     "STANDARD_TAG_KEYS",
     "ServingSpec",

@@ -33,16 +33,17 @@ from .common import (
     tag_problems,
 )
 from .inf2 import Inf2Fields, Inf2Target
+from .p5 import P5Fields, P5Target
 
 __all__ = [
     "MAX_TAGS", "STANDARD_TAG_KEYS", "AwsClusterFields", "AwsNetwork", "Backend", "DirectlyBuilt", "Fleet",
-    "GcsBackend", "Inf2Fields", "Inf2Target", "LocalBackend", "Ownership", "S3Backend", "ServingSpec",
+    "GcsBackend", "Inf2Fields", "Inf2Target", "LocalBackend", "Ownership", "P5Fields", "P5Target", "S3Backend", "ServingSpec",
     "TARGET_KINDS", "Target", "choice_error", "field_errors", "standard_tags",
 ]
 
-TARGET_KINDS: dict[str, type[_Model]] = {"aws-inf2": Inf2Target}
+TARGET_KINDS: dict[str, type[_Model]] = {"aws-inf2": Inf2Target, "aws-p5": P5Target}
 
-Target = Annotated[Union[Inf2Target], Field(discriminator="kind")]
+Target = Annotated[Union[Inf2Target, P5Target], Field(discriminator="kind")]
 
 
 # ---------------------------------------------------------------------------------------------
