@@ -44,6 +44,9 @@ class SynthResult:
         width = max(len(s.name) for s in self.stacks)
         for s in self.stacks:
             out.append(f"  {s.name:<{width}}  {s.resources:>4} resources  {', '.join(s.targets)}")
+        for target in self.fleet.targets:
+            # what a reviewer must see before apply (a Capacity Block's window...), when the kind has any
+            out.extend(f"  {target.name}: {note}" for note in getattr(target, "summary_notes", list)())
         out.append(f"Terraform written to {self.out}/stacks/<stack>/cdk.tf.json")
         return out
 

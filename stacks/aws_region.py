@@ -9,10 +9,10 @@ from constructs import Construct
 
 from siliconfleet import engine
 from siliconfleet.backends import configure_backend
-from siliconfleet.constructs import Inf2Cluster, Inf2ClusterProps
+from siliconfleet.constructs import Inf2Cluster, Inf2ClusterProps, P5Cluster, P5ClusterProps
 from siliconfleet.spec import Fleet
 
-CLUSTERS = {"aws-inf2": (Inf2Cluster, Inf2ClusterProps)}
+CLUSTERS = {"aws-inf2": (Inf2Cluster, Inf2ClusterProps), "aws-p5": (P5Cluster, P5ClusterProps)}
 
 
 class AwsRegionStack(engine.TerraformStack):
