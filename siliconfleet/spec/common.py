@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from .. import catalog
-from ..errors import SiliconfleetError
+from ..errors import Problem, SiliconfleetError
 
 # ---------------------------------------------------------------------------------------------
 # Error helpers
@@ -47,7 +47,11 @@ class DirectlyBuilt(BaseModel):
         except ValidationError as exc:
             from .report import problems_from_validation
 
-            raise SiliconfleetError(problems_from_validation(exc, type(self), data)) from None
+            problems = problems_from_validation(exc, type(self), data)
+            seen = {(p.path, p.message) for p in problems}
+            partial = getattr(type(self), "partial_problems", lambda _: [])(data)
+            problems += [Problem(path, msg) for path, msg in partial if (path, msg) not in seen]
+            raise SiliconfleetError(problems) from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Callable, Literal
 
 from pydantic import Field, model_validator
 
@@ -19,28 +19,32 @@ class Inf2Fields(AwsClusterFields):
     @model_validator(mode="after")
     def _inf2_checks(self) -> "Inf2Fields":
         problems = self.cross_field_problems()
-        cores = self.instance.neuron_cores
-        tp = self.serving.tensor_parallel_degree
-        if tp is not None and tp > cores:
-            problems.append(
-                (
-                    "serving.tensor_parallel_degree",
-                    f"{tp} exceeds the {cores} NeuronCores of {self.instance_type}; use at most {cores} "
-                    f"or a larger instance type",
-                )
-            )
-        image = catalog.machine_image("inferentia2")
-        if self.root_volume_gib is not None and self.root_volume_gib < image.min_root_volume_gib:
-            problems.append(
-                (
-                    "root_volume_gib",
-                    f"{self.root_volume_gib} GiB is below the {image.min_root_volume_gib} GiB the Neuron DLAMI "
-                    f"needs; use at least {image.min_root_volume_gib} or leave it out",
-                )
-            )
         if problems:
             raise field_errors(problems)
         return self
+
+    def checks(self) -> list[Callable[[], list[tuple[str, str]]]]:
+        return [*super().checks(), self._tensor_parallel_problems, self._root_volume_problems]
+
+    def _tensor_parallel_problems(self) -> list[tuple[str, str]]:
+        cores = self.instance.neuron_cores
+        tp = self.serving.tensor_parallel_degree
+        if tp is not None and tp > cores:
+            return [(
+                "serving.tensor_parallel_degree",
+                f"{tp} exceeds the {cores} NeuronCores of {self.instance_type}; use at most {cores} or a larger instance type",
+            )]
+        return []
+
+    def _root_volume_problems(self) -> list[tuple[str, str]]:
+        image = catalog.machine_image("inferentia2")
+        if self.root_volume_gib is not None and self.root_volume_gib < image.min_root_volume_gib:
+            return [(
+                "root_volume_gib",
+                f"{self.root_volume_gib} GiB is below the {image.min_root_volume_gib} GiB the Neuron DLAMI "
+                f"needs; use at least {image.min_root_volume_gib} or leave it out",
+            )]
+        return []
 
     @property
     def effective_tensor_parallel_degree(self) -> int:

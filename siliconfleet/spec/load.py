@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from ..errors import Problem, SiliconfleetError
 from . import secrets
-from .models import Fleet
+from .models import TARGET_KINDS, Fleet
 from .report import format_path, problems_from_validation
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,13 +78,35 @@ def validate_fleet(data: dict, source: str = "<fleet>", lines: dict[tuple, int] 
     try:
         fleet = Fleet.model_validate(data)
     except ValidationError as exc:
-        for p in problems_from_validation(exc, Fleet, data):
-            if p.path not in secret_paths:
-                problems.append(Problem(p.path, p.message, _line_of_path(lines, p.path)))
+        found = [p for p in problems_from_validation(exc, Fleet, data) if secrets.redact(p.path) not in secret_paths]
+        found += _partial_target_problems(data, found)
+        problems += [Problem(p.path, p.message, _line_of_path(lines, p.path)) for p in found]
     else:
         if not problems:
             return fleet
+    # belt and braces: no message or path ever repeats a credential, whatever produced it
+    problems = [Problem(secrets.redact(p.path), secrets.redact(p.message), p.line) for p in problems]
     raise SiliconfleetError(problems, source)
+
+
+def _partial_target_problems(data: dict, found: list[Problem]) -> list[Problem]:
+    """Cross-field problems of targets whose other fields failed (pydantic skipped their checks)."""
+    targets = data.get("targets")
+    if not isinstance(targets, list):
+        return []
+    seen = {(p.path, p.message) for p in found}
+    extra: list[Problem] = []
+    for i, raw in enumerate(targets):
+        prefix = f"targets[{i}]"
+        model = TARGET_KINDS.get(raw.get("kind")) if isinstance(raw, dict) else None
+        if model is None or not any(p.path.startswith(prefix) for p in found):
+            continue
+        for sub, message in getattr(model, "partial_problems", lambda _: [])(raw):
+            problem = Problem(f"{prefix}.{sub}", message)
+            if (problem.path, problem.message) not in seen:
+                seen.add((problem.path, problem.message))
+                extra.append(problem)
+    return extra
 
 
 # ---------------------------------------------------------------------------------------------

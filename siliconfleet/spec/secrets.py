@@ -59,6 +59,16 @@ def classify(value: str) -> SecretKind | None:
     return None
 
 
+REDACTED = "<redacted>"
+
+
+def redact(text: str) -> str:
+    """``text`` with every credential-looking part replaced by <redacted>."""
+    for kind in KINDS:
+        text = kind.pattern.sub(lambda m, k=kind: REDACTED if k.matches(m.group(0)) else m.group(0), text)
+    return text
+
+
 def looks_secret(value: object) -> bool:
     return isinstance(value, str) and classify(value) is not None
 
@@ -68,7 +78,7 @@ def scan(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[st
     if isinstance(data, dict):
         for key, value in data.items():
             if isinstance(key, str) and (kind := classify(key)):
-                yield (*path, key), kind
+                yield (*path, REDACTED), kind
             yield from scan(value, (*path, key))
     elif isinstance(data, list):
         for i, value in enumerate(data):
