@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .sizing.cli import add_parser as add_size_parser  # `size`: pure arithmetic, no CDK import
 
     add_size_parser(sub)
+    from .preflight.cli import add_parser as add_preflight_parser  # `preflight`: boto3 loads only when it runs
+
+    add_preflight_parser(sub)
     return parser
 
 
@@ -86,13 +89,13 @@ def _catalog(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({name: row.model_dump() for name, row in rows.items()}, indent=2, sort_keys=True))
         return 0
-    print(f"{'instance type':<16}{'silicon':<13}{'vCPU':>5}{'accel':>6}{'cores':>6}{'mem GiB':>9}{'GiB/s':>7}{'$/h us-east-1':>15}  quota (on-demand / spot)")
+    print(f"{'instance type':<16}{'silicon':<13}{'vCPU':>5}{'accel':>6}{'cores':>6}{'mem GiB':>9}{'GiB/s':>10}{'$/h us-east-1':>15}  quota (on-demand / spot)")
     for name, row in rows.items():
         quotas = catalog.ec2_quotas()[row.family]
         price = row.price_per_hour("us-east-1")
         print(
             f"{name:<16}{row.silicon:<13}{row.vcpu:>5}{row.accelerators:>6}{row.neuron_cores or row.gpus:>6}"
-            f"{row.accelerator_memory_gib:>9g}{row.memory_bandwidth_gib_s:>7g}{(f'{price:.4f}' if price else 'unpriced'):>15}"
+            f"{row.accelerator_memory_gib:>9g}{row.memory_bandwidth_gib_s:>10.0f}{(f'{price:.4f}' if price else 'unpriced'):>15}"
             f"  {quotas.on_demand.code} / {quotas.spot.code}"
         )
     first = next(iter(rows.values()))
