@@ -7,6 +7,7 @@ previous output untouched and nothing half-written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,12 +16,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine
+from . import __version__, engine
 from .errors import Problem, SiliconfleetError
 from .spec import Fleet, load_fleet
 
 DEFAULT_FLEET = "fleet.yaml"
 DEFAULT_OUT = "cdktf.out"
+#: Written beside manifest.json: the validated fleet and its stacks, so that tools reading a synth
+#: output (`siliconfleet review`, with a base synth from another branch) need no fleet file.
+INVENTORY = "siliconfleet.json"
+INVENTORY_SCHEMA = 1
 
 
 @dataclass(frozen=True)
@@ -78,15 +83,19 @@ def resolve_out(out: str | os.PathLike | None) -> Path:
 def synth(fleet_path: str | os.PathLike = DEFAULT_FLEET, out: str | os.PathLike | None = None) -> SynthResult:
     fleet_file = Path(fleet_path)
     fleet = load_fleet(fleet_file)
-    return synth_fleet(fleet, fleet_dir=fleet_file.absolute().parent, out=out)
+    digest = hashlib.sha256(fleet_file.read_bytes()).hexdigest()
+    return synth_fleet(fleet, fleet_dir=fleet_file.absolute().parent, out=out, fleet_sha256=digest)
 
 
-def synth_fleet(fleet: Fleet, *, fleet_dir: Path, out: str | os.PathLike | None = None) -> SynthResult:
+def synth_fleet(
+    fleet: Fleet, *, fleet_dir: Path, out: str | os.PathLike | None = None, fleet_sha256: str | None = None
+) -> SynthResult:
     out_dir = resolve_out(out)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         stacks = _synth_into(fleet, fleet_dir, staging, final_out=out_dir)
+        write_inventory(staging / INVENTORY, fleet, stacks, fleet_sha256)
         _replace_dir(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -115,6 +124,35 @@ def _synth_into(fleet: Fleet, fleet_dir: Path, staging: Path, final_out: Path) -
     if problems:
         raise SiliconfleetError(problems)
     return summaries
+
+
+def write_inventory(path: Path, fleet: Fleet, stacks: list[StackSummary], fleet_sha256: str | None) -> None:
+    plan = stack_plan(fleet)
+    doc = {
+        "schema": INVENTORY_SCHEMA,
+        "generator": f"siliconfleet {__version__}",
+        "fleet_sha256": fleet_sha256,
+        "fleet": fleet.model_dump(mode="json"),
+        "stacks": {
+            s.name: {"cloud": plan[s.name][0], "location": plan[s.name][1], "targets": s.targets, "path": s.path, "resources": s.resources}
+            for s in stacks
+        },
+    }
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+
+def read_inventory(out: str | os.PathLike) -> dict:
+    """The inventory of a synth output folder; SiliconfleetError when there is none."""
+    path = Path(out) / INVENTORY
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SiliconfleetError(f"{path} not found: {out} is not a siliconfleet synth output; run `siliconfleet synth --out {out}`") from None
+    except json.JSONDecodeError as exc:
+        raise SiliconfleetError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}); synthesize again") from None
+    if doc.get("schema") != INVENTORY_SCHEMA:
+        raise SiliconfleetError(f"{path} has schema {doc.get('schema')!r}, this siliconfleet reads {INVENTORY_SCHEMA}; synthesize again")
+    return doc
 
 
 def _replace_dir(new: Path, target: Path) -> None:
