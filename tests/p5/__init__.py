@@ -1,0 +1,1 @@
+"""Tests of the aws-p5 target: spec, construct, bootstrap template and example fleet."""
