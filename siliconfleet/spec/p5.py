@@ -14,6 +14,7 @@ the capacity type is an error.
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -286,6 +287,31 @@ def _default_reserved_azs(data: dict, cap: Any) -> None:
         data["network"] = {**net, "availability_zone_ids": offered[:6]}
 
 
+def _capacity_defaults(data: Any) -> Any:
+    """Sizes default to a Capacity Block's instance count; spot_fraction mirrors capacity; a new
+    VPC's AZs follow reserved capacity. Runs before validation (and before partial checks)."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    cap = data.get("capacity")
+    kind = _get(cap, "type")
+    if cap is None and (share := _fraction(data.get("spot_fraction"))) is not None:
+        data["capacity"] = {"type": "spot", "spot_fraction": share}
+    elif kind == "spot" and "spot_fraction" not in data:
+        given = _get(cap, "spot_fraction")
+        share = 1.0 if given is None else _fraction(given)
+        if share is not None:
+            data["spot_fraction"] = share
+    elif kind == "capacity-block":
+        count = _get(_get(cap, "purchase"), "instance_count") or _get(cap, "instance_count")
+        if count in CAPACITY_BLOCK_INSTANCE_COUNTS:
+            data.setdefault("min_size", count)
+            data.setdefault("max_size", count)
+    if kind in ("reservation", "capacity-block"):
+        _default_reserved_azs(data, cap)
+    return data
+
+
 class P5Fields(AwsClusterFields):
     instance_type: Annotated[str, AfterValidator(_p5_instance_type)] = Field(
         description="p5.4xlarge (1 H100), p5.48xlarge (8 H100), p5e.48xlarge or p5en.48xlarge (8 H200)."
@@ -328,110 +354,120 @@ class P5Fields(AwsClusterFields):
     @model_validator(mode="before")
     @classmethod
     def _defaults_from_capacity(cls, data: Any) -> Any:
-        """Sizes default to a Capacity Block's instance count; spot_fraction mirrors capacity."""
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        cap = data.get("capacity")
-        kind = _get(cap, "type")
-        if cap is None and (share := _fraction(data.get("spot_fraction"))) is not None:
-            data["capacity"] = {"type": "spot", "spot_fraction": share}
-        elif kind == "spot" and "spot_fraction" not in data:
-            given = _get(cap, "spot_fraction")
-            share = 1.0 if given is None else _fraction(given)
-            if share is not None:
-                data["spot_fraction"] = share
-        elif kind == "capacity-block":
-            count = _get(_get(cap, "purchase"), "instance_count") or _get(cap, "instance_count")
-            if count in CAPACITY_BLOCK_INSTANCE_COUNTS:
-                data.setdefault("min_size", count)
-                data.setdefault("max_size", count)
-        if kind in ("reservation", "capacity-block"):
-            _default_reserved_azs(data, cap)
-        return data
+        return _capacity_defaults(data)
 
     @model_validator(mode="after")
     def _p5_checks(self) -> P5Fields:
         problems = self.cross_field_problems()
-        inst = self.instance
-        tp = self.serving.tensor_parallel_degree
-        if tp is not None and tp > inst.gpus:
-            problems.append((
-                "serving.tensor_parallel_degree",
-                f"{tp} exceeds the {inst.gpus} GPU{'s' if inst.gpus != 1 else ''} of {self.instance_type}; use at most "
-                f"{inst.gpus}" + (
-                    f", or an instance type with more GPUs ({', '.join(bigger)})" if (bigger := [
-                        n for n in p5_instance_types() if catalog.aws_instance_type(n).gpus >= tp
-                    ]) else " (one vLLM replica spans one instance)"
-                ),
-            ))
-        image = catalog.machine_image(inst.silicon)
-        if self.root_volume_gib is not None and self.root_volume_gib < image.min_root_volume_gib:
-            problems.append((
-                "root_volume_gib",
-                f"{self.root_volume_gib} GiB is below the {image.min_root_volume_gib} GiB the GPU DLAMI and the vLLM "
-                f"image need; use at least {image.min_root_volume_gib} or leave it out",
-            ))
-        if self.efa and inst.efa_interfaces < 2:
-            problems.append((
-                "efa",
-                f"true is not possible on {self.instance_type}: it has one network card ({inst.efa_interfaces} EFA "
-                f"interface in the catalog), and efa builds a fabric of one EFA per network card, which only "
-                f"{', '.join(efa_fabric_types())} have; remove efa or choose one of those types",
-            ))
-        problems.extend(self._capacity_problems())
         if problems:
             raise field_errors(problems)
         return self
 
-    def _capacity_problems(self) -> list[tuple[str, str]]:
-        cap, inst, problems = self.capacity, self.instance, []
-        if cap.type in ("on-demand", "spot") and not inst.on_demand_usd_per_hour:
+    def checks(self) -> list[Callable[[], list[tuple[str, str]]]]:
+        return [
+            *super().checks(),
+            self._tensor_parallel_problems,
+            self._root_volume_problems,
+            self._efa_problems,
+            self._market_problems,
+            self._spot_problems,
+            self._capacity_block_problems,
+            self._reserved_az_problems,
+        ]
+
+    @classmethod
+    def partial_problems(cls, data: Any) -> list[tuple[str, str]]:
+        """As for every cluster, with the sizes and spot share a capacity implies filled in first."""
+        return super().partial_problems(_capacity_defaults(data))
+
+    def _tensor_parallel_problems(self) -> list[tuple[str, str]]:
+        inst, tp = self.instance, self.serving.tensor_parallel_degree
+        if tp is None or tp <= inst.gpus:
+            return []
+        bigger = [n for n in p5_instance_types() if catalog.aws_instance_type(n).gpus >= tp]
+        fix = f", or an instance type with more GPUs ({', '.join(bigger)})" if bigger else " (one vLLM replica spans one instance)"
+        return [(
+            "serving.tensor_parallel_degree",
+            f"{tp} exceeds the {inst.gpus} GPU{'s' if inst.gpus != 1 else ''} of {self.instance_type}; use at most {inst.gpus}{fix}",
+        )]
+
+    def _root_volume_problems(self) -> list[tuple[str, str]]:
+        image = catalog.machine_image(self.instance.silicon)
+        if self.root_volume_gib is None or self.root_volume_gib >= image.min_root_volume_gib:
+            return []
+        return [(
+            "root_volume_gib",
+            f"{self.root_volume_gib} GiB is below the {image.min_root_volume_gib} GiB the GPU DLAMI and the vLLM "
+            f"image need; use at least {image.min_root_volume_gib} or leave it out",
+        )]
+
+    def _efa_problems(self) -> list[tuple[str, str]]:
+        inst = self.instance
+        if not self.efa or inst.efa_interfaces > 1:
+            return []
+        return [(
+            "efa",
+            f"true is not possible on {self.instance_type}: it has one network card ({inst.efa_interfaces} EFA "
+            f"interface in the catalog), and efa builds a fabric of one EFA per network card, which only "
+            f"{', '.join(efa_fabric_types())} have; remove efa or choose one of those types",
+        )]
+
+    def _market_problems(self) -> list[tuple[str, str]]:
+        cap, inst = self.capacity, self.instance
+        if cap.type not in ("on-demand", "spot") or inst.on_demand_usd_per_hour:
+            return []
+        return [(
+            "capacity.type",
+            f"{cap.type!r} is not possible for {self.instance_type}: it is not sold on demand or as spot (the "
+            f"catalog has no on-demand price; AWS sells it through Capacity Blocks); use capacity.type "
+            f"'capacity-block' (or 'reservation' for a reservation you hold)",
+        )]
+
+    def _spot_problems(self) -> list[tuple[str, str]]:
+        cap = self.capacity
+        if "spot_fraction" not in self.model_fields_set:
+            return []  # the shared default (0, all on demand) or an invalid value reported already
+        if cap.type == "spot":
+            if self.spot_fraction == cap.spot_fraction:
+                return []
+            return [(
+                "spot_fraction",
+                f"{self.spot_fraction} contradicts capacity.spot_fraction {cap.spot_fraction}; give the spot share "
+                "once, under capacity",
+            )]
+        if self.spot_fraction == 0:
+            return []
+        fix = (
+            "reserved capacity never mixes with spot: remove spot_fraction"
+            if cap.type in ("reservation", "capacity-block")
+            else "set capacity: {type: spot, spot_fraction: ...} or remove spot_fraction"
+        )
+        return [("spot_fraction", f"{self.spot_fraction} asks for spot instances, but capacity.type is {cap.type!r}; {fix}")]
+
+    def _capacity_block_problems(self) -> list[tuple[str, str]]:
+        cap, problems = self.capacity, []
+        if cap.type != "capacity-block":
+            return []
+        if not self.instance.capacity_blocks:
+            sold = [n for n in p5_instance_types() if catalog.aws_instance_type(n).capacity_blocks]
             problems.append((
                 "capacity.type",
-                f"{cap.type!r} is not possible for {self.instance_type}: it is not sold on demand or as spot (the "
-                f"catalog has no on-demand price; AWS sells it through Capacity Blocks); use capacity.type "
-                f"'capacity-block' (or 'reservation' for a reservation you hold)",
+                f"'capacity-block' is not possible for {self.instance_type}: AWS sells no Capacity Blocks for it "
+                f"(catalog); types with Capacity Blocks: {', '.join(sold) or 'none'}",
             ))
-        if cap.type == "spot":
-            if self.spot_fraction != cap.spot_fraction:
+        count = cap.block_instance_count
+        if count is None:
+            return problems
+        source = "capacity.purchase.instance_count" if cap.purchase else "capacity.instance_count"
+        for key in ("min_size", "max_size", "desired_size"):
+            value = getattr(self, key)
+            if key in self.model_fields_set and value is not None and value != count:
                 problems.append((
-                    "spot_fraction",
-                    f"{self.spot_fraction} contradicts capacity.spot_fraction {cap.spot_fraction}; give the spot "
-                    "share once, under capacity",
+                    key,
+                    f"{value} does not match the Capacity Block's {count} instance{'s' if count != 1 else ''} "
+                    f"({source}); a block is paid for whole: set min_size and max_size to {count}, or leave the "
+                    "sizes out",
                 ))
-        elif self.spot_fraction > 0:
-            fix = (
-                "reserved capacity never mixes with spot: remove spot_fraction"
-                if cap.type in ("reservation", "capacity-block")
-                else "set capacity: {type: spot, spot_fraction: ...} or remove spot_fraction"
-            )
-            problems.append((
-                "spot_fraction", f"{self.spot_fraction} asks for spot instances, but capacity.type is {cap.type!r}; {fix}"
-            ))
-        if cap.type == "capacity-block":
-            if not inst.capacity_blocks:
-                sold = [n for n in p5_instance_types() if catalog.aws_instance_type(n).capacity_blocks]
-                problems.append((
-                    "capacity.type",
-                    f"'capacity-block' is not possible for {self.instance_type}: AWS sells no Capacity Blocks for it "
-                    f"(catalog); types with Capacity Blocks: {', '.join(sold) or 'none'}",
-                ))
-            count = cap.block_instance_count
-            if count is not None:
-                source = "capacity.purchase.instance_count" if cap.purchase else "capacity.instance_count"
-                sizes = [("min_size", self.min_size), ("max_size", self.max_size)]
-                if self.desired_size is not None:
-                    sizes.append(("desired_size", self.desired_size))
-                for key, value in sizes:
-                    if value != count:
-                        problems.append((
-                            key,
-                            f"{value} does not match the Capacity Block's {count} instance{'s' if count != 1 else ''} "
-                            f"({source}); a block is paid for whole: set min_size and max_size to {count}, or leave "
-                            f"the sizes out",
-                        ))
-        problems.extend(self._reserved_az_problems())
         return problems
 
     def _reserved_az_problems(self) -> list[tuple[str, str]]:

@@ -168,20 +168,21 @@ def test_every_problem_of_a_target_is_reported_at_once() -> None:
         serving={"model": "a/b", "tensor_parallel_degree": 4},
         capacity={"type": "capacity-block", "spot_fraction": 0.5, "purchase": {**PURCHASE, "duration_hours": 7, "instance_count": 5}},
     ))
-    paths = {line.split(": ")[1] for line in lines}
-    assert {
+    paths = [line.split(": ")[1] for line in lines]
+    assert sorted(paths) == sorted([
         "targets[0].capacity.spot_fraction",
         "targets[0].capacity.purchase.duration_hours",
         "targets[0].capacity.purchase.instance_count",
-    } <= paths
-    # the target-level checks run once the capacity is valid
-    lines = problems(fleet_with(
-        instance_type="p5.4xlarge", efa=True, root_volume_gib=50, serving={"model": "a/b", "tensor_parallel_degree": 4},
-        capacity=BLOCK, max_size=3,
-    ))
+        "targets[0].efa",
+        "targets[0].root_volume_gib",
+        "targets[0].serving.tensor_parallel_degree",
+    ])
+
+
+def test_cross_field_problems_are_reported_beside_field_errors() -> None:
+    lines = problems(fleet_with(capacity=BLOCK, max_size=4, vllm_image="latest"))
     paths = {line.split(": ")[1] for line in lines}
-    assert {"targets[0].efa", "targets[0].root_volume_gib", "targets[0].serving.tensor_parallel_degree",
-            "targets[0].max_size"} <= paths
+    assert paths == {"targets[0].vllm_image", "targets[0].max_size"}
 
 
 # ---------------------------------------------------------------------------------------------
