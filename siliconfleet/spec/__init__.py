@@ -3,6 +3,7 @@
 from .load import load_fleet, parse_fleet, validate_fleet
 from .models import (
     STANDARD_TAG_KEYS,
+    Acknowledgement,
     AwsNetwork,
     Fleet,
     GcsBackend,
@@ -13,9 +14,11 @@ from .models import (
     P5Target,
     S3Backend,
     ServingSpec,
+    Traffic,
 )
 
 __all__ = [
+    "Acknowledgement",
     "AwsNetwork",
     "Fleet",
     "GcsBackend",
@@ -27,6 +30,7 @@ __all__ = [
     "S3Backend",
     "STANDARD_TAG_KEYS",
     "ServingSpec",
+    "Traffic",
     "load_fleet",
     "parse_fleet",
     "validate_fleet",

@@ -27,6 +27,7 @@ from .common import (
     TagValue,
     _environment,
     _Model,
+    _pattern,
     choice_error,
     field_errors,
     standard_tags,
@@ -36,14 +37,49 @@ from .inf2 import Inf2Fields, Inf2Target
 from .p5 import P5Fields, P5Target
 
 __all__ = [
-    "MAX_TAGS", "STANDARD_TAG_KEYS", "AwsClusterFields", "AwsNetwork", "Backend", "DirectlyBuilt", "Fleet",
-    "GcsBackend", "Inf2Fields", "Inf2Target", "LocalBackend", "Ownership", "P5Fields", "P5Target", "S3Backend", "ServingSpec",
+    "MAX_TAGS", "STANDARD_TAG_KEYS", "Acknowledgement", "AwsClusterFields", "AwsNetwork", "Backend", "DirectlyBuilt", "Fleet",
+    "GcsBackend", "Inf2Fields", "Inf2Target", "LocalBackend", "Ownership", "P5Fields", "P5Target", "S3Backend", "ServingSpec", "Traffic",
     "TARGET_KINDS", "Target", "choice_error", "field_errors", "standard_tags",
 ]
 
 TARGET_KINDS: dict[str, type[_Model]] = {"aws-inf2": Inf2Target, "aws-p5": P5Target}
 
 Target = Annotated[Union[Inf2Target, P5Target], Field(discriminator="kind")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Review settings: the fleet's traffic (prices per-token targets) and acknowledged findings
+
+RuleId = Annotated[
+    str,
+    _pattern(
+        r"^(SF-[A-Z]{2,8}-[0-9]{3}|CKV2?_[A-Z0-9]+(_[A-Z0-9]+)*_[0-9]+)$",
+        "rule id (a siliconfleet rule or a checkov check)",
+        "'SF-NET-001' or 'CKV_AWS_79'",
+    ),
+]
+
+
+class Traffic(_Model):
+    """The traffic the service expects: `siliconfleet review` prices per-token targets (Groq) with it."""
+
+    requests_per_minute: float = Field(gt=0, description="Average requests per minute across the fleet.")
+    input_tokens_per_request: float = Field(gt=0, description="Average prompt tokens per request.")
+    output_tokens_per_request: float = Field(gt=0, description="Average generated tokens per request.")
+
+
+class Acknowledgement(_Model):
+    """A review finding the team accepts: the rule, optionally which resources, and why."""
+
+    rule: RuleId = Field(description="The finding's id: SF-... (siliconfleet's rule pack) or a checkov check id.")
+    resource: str | None = Field(
+        None, min_length=1,
+        description="Glob over the finding's resource as the review shows it ('<stack>/<type>.<name>' or "
+        "'target/<name>'); default: every resource the rule flags.",
+    )
+    reason: Annotated[
+        str, _pattern(r"\s*\S", "reason (it is blank)", "'internal load balancer; accepted by security, review 2027-03'")
+    ] = Field(description="Why the finding is accepted (who decided, until when); required and not blank.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -60,6 +96,14 @@ class Fleet(_Model):
     tags: Tags = Field(default_factory=dict, description="Extra tags on every resource of the fleet.")
     backend: Backend | None = Field(None, description="Terraform state; default: local files under state/.")
     targets: list[Target] = Field(min_length=1)
+    traffic: Traffic | None = Field(
+        None, description="Expected traffic; `siliconfleet review` prices per-token targets (Groq) with it."
+    )
+    acknowledgements: list[Acknowledgement] = Field(
+        default_factory=list,
+        description="Review findings the team accepts, each with its rule id and a reason; shown as acknowledged.",
+    )
+
 
     @model_validator(mode="after")
     def _fleet_checks(self) -> "Fleet":
