@@ -34,8 +34,9 @@ class P5Cluster(AwsInferenceCluster):
     What p5 adds to the shared cluster:
 
     - ``efa``: every EFA interface of the type (32 on p5.48xlarge and p5e.48xlarge, 16 on
-      p5en.48xlarge), instance-to-instance traffic allowed inside the security group, and a
-      ``cluster`` placement group for capacity the cluster buys itself (on-demand, spot).
+      p5en.48xlarge), instance-to-instance traffic allowed inside the security group, one subnet
+      for the instances, and a ``cluster`` placement group for capacity the cluster buys itself
+      (on-demand, spot).
     - ``capacity``: ``reservation`` targets an existing On-Demand Capacity Reservation (or a
       resource group of them); ``capacity-block`` targets an existing Capacity Block or buys one
       (offering looked up at plan time, ``aws_ec2_capacity_block_reservation`` at apply) with the
@@ -164,13 +165,21 @@ class P5Cluster(AwsInferenceCluster):
 
     def instance_subnet_ids(self) -> list[str]:
         """Only the subnets in the reserved capacity's AZ, when the capacity has one: an instance
-        can launch into a reservation or a Capacity Block only in its AZ."""
+        can launch into a reservation or a Capacity Block only in its AZ. With EFA, only one
+        subnet: "EFA OS-bypass traffic is limited to a single subnet" (AWS EC2 User Guide, Elastic
+        Fabric Adapter, limitations), and a cluster placement group lives in one AZ."""
         if self._capacity_az is None:
-            return self.subnet_ids
-        if self._is_literal_new_vpc_az():
+            subnets: Any = self.subnet_ids
+        elif self._is_literal_new_vpc_az():
             azs = self._subnet_az_ids()
-            return [subnet for subnet, az in zip(self.subnet_ids, azs, strict=True) if az == self._capacity_az]
-        return engine.Fn.matchkeys(self.subnet_ids, self._subnet_az_ids(), [self._capacity_az])
+            subnets = [subnet for subnet, az in zip(self.subnet_ids, azs, strict=True) if az == self._capacity_az]
+        else:
+            subnets = engine.Fn.matchkeys(self.subnet_ids, self._subnet_az_ids(), [self._capacity_az])
+        if not self.props.effective_efa:
+            return subnets
+        return [subnets[0]] if isinstance(subnets, list) and not engine.Token.is_unresolved(subnets) else [
+            engine.Fn.element(subnets, 0)
+        ]
 
     def output_values(self) -> dict[str, tuple[Any, str]]:
         values = super().output_values()

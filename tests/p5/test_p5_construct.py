@@ -157,6 +157,10 @@ def test_efa_cluster_placement_group_holds_the_instances(efa_on_demand: dict[str
     assert group["tags"]["CostCenter"] == "cc-4242" and group["tags"]["Target"] == "llama-70b"
     asg = only(efa_on_demand, "aws_autoscaling_group")
     assert asg["placement_group"].startswith("${aws_placement_group.") and asg["placement_group"].endswith(".name}")
+    # EFA OS-bypass stays inside one subnet and a cluster placement group inside one AZ
+    (subnet,) = asg["vpc_zone_identifier"]
+    assert "Network_PrivateSubnet0_" in subnet
+    assert len(only(efa_on_demand, "aws_lb")["subnets"]) == 2
     assert "llama_70b_placement_group_name" in outputs(efa_on_demand)
 
 
@@ -174,6 +178,7 @@ def test_efa_off_explicitly_on_a_48xlarge(efa_on_demand: dict[str, Any]) -> None
     doc = synth(props(max_size=2, efa=False))
     assert len(launch_template(doc)["network_interfaces"]) == 1
     assert resources(doc, "aws_placement_group") == {}
+    assert len(only(doc, "aws_autoscaling_group")["vpc_zone_identifier"]) == 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,7 +227,9 @@ def test_existing_capacity_block_is_targeted_with_market_type_and_checked_at_pla
     assert any(c.startswith("${contains([data.aws_subnet.") and "availability_zone_id" in c for c in conditions)
     # existing subnets: their AZs are read at plan and the group keeps those in the block's AZ
     assert len(existing_block["data"]["aws_subnet"]) == 2
-    assert asg["vpc_zone_identifier"].startswith("${matchkeys([\"subnet-0a1b2c3d4e5f67891\", \"subnet-0a1b2c3d4e5f67892\"]")
+    (subnet,) = asg["vpc_zone_identifier"]
+    assert subnet.startswith("${element(matchkeys([\"subnet-0a1b2c3d4e5f67891\", \"subnet-0a1b2c3d4e5f67892\"], [data.aws_subnet.")
+    assert subnet.endswith(".availability_zone_id]), 0)}")
     assert resources(existing_block, "aws_placement_group") == {}
     out = outputs(existing_block)
     assert out["llama_70b_capacity_block_start"]["value"].endswith(".start_date}")
@@ -259,9 +266,10 @@ def test_capacity_block_purchase_launch_template_and_group(purchase: dict[str, A
     asg = only(purchase, "aws_autoscaling_group")
     assert (asg["min_size"], asg["max_size"], asg["desired_capacity"]) == (2, 2, 2)
     assert asg["wait_for_capacity_timeout"] == "0"
-    assert asg["vpc_zone_identifier"].startswith("${matchkeys([aws_subnet.")
-    assert "], [data.aws_availability_zone." in asg["vpc_zone_identifier"]
-    assert asg["vpc_zone_identifier"].endswith(".zone_id])}")
+    # one subnet: the one in the block's AZ (EFA is on: 2 x p5.48xlarge)
+    (subnet,) = asg["vpc_zone_identifier"]
+    assert subnet.startswith("${element(matchkeys([aws_subnet.")
+    assert "], [data.aws_availability_zone." in subnet and subnet.endswith(".zone_id]), 0)}")
     # a new VPC covers every AZ offering the type, so the block's AZ always has a subnet
     private = [s for s in resources(purchase, "aws_subnet").values() if s["tags"].get("Tier") == "private"]
     assert [s["availability_zone_id"] for s in private] == catalog.aws_offered_az_ids("us-east-1", "p5.48xlarge")[:6]
