@@ -284,6 +284,12 @@ class P5Cluster(AwsInferenceCluster):
             )
             self.capacity_reservation_id = block.id
             zone_name = block.availability_zone
+            price = {
+                "capacity_block_upfront_fee": (
+                    f"{offering.upfront_fee} {offering.currency_code}",
+                    "Price of the Capacity Block offering, paid in full at purchase (known at plan)",
+                )
+            }
         else:
             block = aws("data_aws_ec2_capacity_block_reservation").DataAwsEc2CapacityBlockReservation(
                 self, "CapacityBlock", id=cap.reservation_id
@@ -292,6 +298,7 @@ class P5Cluster(AwsInferenceCluster):
                 self._capacity_az = block.availability_zone_id
             self.capacity_reservation_id = cap.reservation_id
             zone_name = block.availability_zone
+            price = {}
             self._preconditions += [
                 engine.Precondition(
                     condition=engine.Op.eq(block.instance_type, props.instance_type),
@@ -311,6 +318,7 @@ class P5Cluster(AwsInferenceCluster):
                 "End of the Capacity Block (UTC); EC2 starts terminating its instances 30 minutes before",
             ),
             "capacity_block_availability_zone": (zone_name, "Availability Zone of the Capacity Block"),
+            **price,
         }
 
     def _is_literal_new_vpc_az(self) -> bool:

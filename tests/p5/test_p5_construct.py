@@ -235,6 +235,7 @@ def test_existing_capacity_block_is_targeted_with_market_type_and_checked_at_pla
     assert out["llama_70b_capacity_block_start"]["value"].endswith(".start_date}")
     assert out["llama_70b_capacity_block_end"]["value"].endswith(".end_date}")
     assert out["llama_70b_capacity_reservation_id"]["value"] == BLOCK_ID
+    assert "llama_70b_capacity_block_upfront_fee" not in out
 
 
 def test_capacity_block_purchase_emits_offering_and_reservation(purchase: dict[str, Any]) -> None:
@@ -285,6 +286,9 @@ def test_capacity_block_window_is_in_the_outputs(purchase: dict[str, Any]) -> No
         assert entry["value"].startswith("${aws_ec2_capacity_block_reservation.") and entry["value"].endswith(f".{attribute}}}")
         assert entry["description"].startswith("llama-70b: ")
     assert out["llama_70b_capacity_type"]["value"] == "capacity-block"
+    fee = out["llama_70b_capacity_block_upfront_fee"]["value"]
+    assert fee.startswith("${data.aws_ec2_capacity_block_offering.") and fee.endswith(".currency_code}")
+    assert ".upfront_fee} ${data.aws_ec2_capacity_block_offering." in fee
 
 
 # ---------------------------------------------------------------------------------------------
