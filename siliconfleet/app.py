@@ -56,12 +56,21 @@ class SynthResult:
         return out
 
 
+def stack_location(target) -> tuple[str, str]:
+    """(cloud, location) of the stack a target belongs to: an AWS region, or a GCP project/zone."""
+    if hasattr(target, "project") and hasattr(target, "zone"):
+        return "gcp", f"{target.project}/{target.zone}"
+    return "aws", target.region
+
+
 def stack_plan(fleet: Fleet) -> dict[str, tuple[str, str, list]]:
-    """Stack name -> (cloud, location, targets), one stack per cloud account/region, in target order."""
+    """Stack name -> (cloud, location, targets), one stack per cloud account/region or project/zone,
+    in target order."""
     groups: dict[str, tuple[str, str, list]] = {}
     for target in fleet.targets:
-        name = f"{fleet.fleet}-aws-{target.region}"
-        groups.setdefault(name, ("aws", target.region, []))[2].append(target)
+        cloud, location = stack_location(target)
+        name = f"{fleet.fleet}-{cloud}-{location.replace('/', '-')}"
+        groups.setdefault(name, (cloud, location, []))[2].append(target)
     return groups
 
 
@@ -106,9 +115,9 @@ def _synth_into(fleet: Fleet, fleet_dir: Path, staging: Path, final_out: Path) -
     stacks_mod = _stacks_module()
     app = engine.App(outdir=str(staging))
     plan = stack_plan(fleet)
-    for name, (_, region, targets) in plan.items():
-        stacks_mod.AwsRegionStack(
-            app, name, fleet=fleet, region=region, targets=targets,
+    for name, (cloud, location, targets) in plan.items():
+        stacks_mod.STACKS[cloud](
+            app, name, fleet=fleet, location=location, targets=targets,
             fleet_dir=fleet_dir, stack_dir=final_out / "stacks" / name,
         )
     app.synth()

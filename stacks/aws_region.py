@@ -17,12 +17,12 @@ CLUSTERS = {"aws-inf2": (Inf2Cluster, Inf2ClusterProps), "aws-p5": (P5Cluster, P
 
 class AwsRegionStack(engine.TerraformStack):
     def __init__(
-        self, scope: Construct, name: str, *, fleet: Fleet, region: str, targets: list, fleet_dir: Path, stack_dir: Path
+        self, scope: Construct, name: str, *, fleet: Fleet, location: str, targets: list, fleet_dir: Path, stack_dir: Path
     ) -> None:
         super().__init__(scope, name)
         provider = engine.aws("provider")
         provider.AwsProvider(
-            self, "aws", region=region, default_tags=[provider.AwsProviderDefaultTags(tags=fleet.fleet_tags())]
+            self, "aws", region=location, default_tags=[provider.AwsProviderDefaultTags(tags=fleet.fleet_tags())]
         )
         configure_backend(self, fleet.backend, stack_name=name, fleet_dir=fleet_dir, stack_dir=stack_dir)
         self.clusters = {}

@@ -64,7 +64,9 @@ class MachineImage(_Row):
     min_root_volume_gib: int
 
 
+@cache
 def _load(name: str) -> dict:
+    """A parsed data file (cached: callers must not mutate it)."""
     text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 

@@ -63,3 +63,36 @@ def tpu_v5e_types() -> dict[str, TpuAcceleratorType]:
 def tpu_v5e_type(name: str) -> TpuAcceleratorType:
     """The catalog row for ``name``; KeyError if the catalog does not know it."""
     return tpu_v5e_types()[name]
+
+
+class TpuZone(_Row):
+    name: str
+    region: str
+    unverified: bool = False
+
+
+@cache
+def tpu_v5e_zones() -> dict[str, TpuZone]:
+    """Zones known to offer TPU v5e, keyed by name; ``unverified`` marks zones no primary source listed."""
+    doc = _load("tpu_v5e.yaml")
+    return {name: TpuZone(name=name, region=name.rsplit("-", 1)[0], **(row or {})) for name, row in doc["zones"].items()}
+
+
+def tpu_v5e_zones_source() -> str:
+    return _load("tpu_v5e.yaml")["zones_source"]
+
+
+@cache
+def tpu_v5e_runtime_versions() -> tuple[str, ...]:
+    """Known TPU VM runtime versions for v5e; the first is the default."""
+    return tuple(_load("tpu_v5e.yaml")["runtime_versions"])
+
+
+def tpu_v5e_quota_id(provisioning: str) -> str:
+    """The tpu.googleapis.com quota ID for a provisioning mode (on-demand, spot, reserved, queued)."""
+    return _load("tpu_v5e.yaml")["quotas"][provisioning]
+
+
+def tpu_serving_package() -> str:
+    """The pinned pip requirement of the TPU serving stack (vllm-tpu==X)."""
+    return _load("tpu_v5e.yaml")["serving_package"]

@@ -8,6 +8,7 @@ from .inf2 import Inf2Cluster, Inf2ClusterProps
 from .network import PrivateNetwork
 from .p5 import P5Cluster, P5ClusterProps
 from .tagging import UntaggedResource, check_cost_center_tags
+from .tpu import TpuV5eSlice, TpuV5eSliceProps
 
 __all__ = [
     "AwsInferenceCluster",
@@ -16,6 +17,8 @@ __all__ = [
     "P5Cluster",
     "P5ClusterProps",
     "PrivateNetwork",
+    "TpuV5eSlice",
+    "TpuV5eSliceProps",
     "UntaggedResource",
     "check_cost_center_tags",
 ]

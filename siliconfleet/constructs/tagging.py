@@ -31,37 +31,46 @@ class UntaggedResource:
         return f"{self.address}: {self.reason}"
 
 
+#: Google Cloud label key of CostCenter (see siliconfleet/spec/labels.py).
+REQUIRED_LABEL = "cost_center"
+
+
 @cache
 def taggable(resource_type: str) -> bool:
-    """Whether an AWS resource type takes a ``tags`` argument, read from the provider bindings."""
-    if not resource_type.startswith("aws_"):
+    """Whether a resource type takes ``tags`` (AWS) or ``labels`` (Google), read from the bindings."""
+    if resource_type.startswith("aws_"):
+        module_name, load, attribute = resource_type[len("aws_"):], engine.aws, "tags_input"
+    elif resource_type.startswith("google_"):
+        module_name, load, attribute = resource_type, engine.google_beta, "labels_input"
+    else:
         return False
-    module_name = resource_type[len("aws_"):]
     try:
-        module = engine.aws(module_name)
+        module = load(module_name)
     except ImportError:
         return False
     class_name = "".join(part.capitalize() for part in module_name.split("_"))
     cls = next((v for k, v in vars(module).items() if k.lower() == class_name.lower() and isinstance(v, type)), None)
-    return cls is not None and hasattr(cls, "tags_input")
+    return cls is not None and hasattr(cls, attribute)
 
 
 def _default_tags(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """default_tags per provider reference ("aws" or "aws.<alias>")."""
+    """default_tags (AWS) or default_labels (Google) per provider reference ("aws", "google-beta.<alias>")."""
     out: dict[str, dict[str, str]] = {}
-    for block in doc.get("provider", {}).get("aws", []):
-        ref = f"aws.{block['alias']}" if block.get("alias") else "aws"
-        tags: dict[str, str] = {}
-        for default in block.get("default_tags", []) or []:
-            tags.update(default.get("tags") or {})
-        out[ref] = tags
+    for name, blocks in doc.get("provider", {}).items():
+        for block in blocks:
+            ref = f"{name}.{block['alias']}" if block.get("alias") else name
+            tags: dict[str, str] = {}
+            for default in block.get("default_tags", []) or []:
+                tags.update(default.get("tags") or {})
+            tags.update(block.get("default_labels") or {})
+            out[ref] = tags
     return out
 
 
-def _has_key(tags: Any) -> bool:
+def _has_key(tags: Any, key: str = REQUIRED_KEY) -> bool:
     if isinstance(tags, str):  # a Terraform expression: cannot know, trust only literal maps
         return False
-    return isinstance(tags, dict) and bool(tags.get(REQUIRED_KEY))
+    return isinstance(tags, dict) and bool(tags.get(key))
 
 
 def check_cost_center_tags(doc: dict[str, Any]) -> list[UntaggedResource]:
@@ -71,8 +80,13 @@ def check_cost_center_tags(doc: dict[str, Any]) -> list[UntaggedResource]:
     for rtype, resources in sorted(doc.get("resource", {}).items()):
         for name, body in sorted(resources.items()):
             address = f"{rtype}.{name}"
-            provider = re.sub(r"^\$\{(.*)\}$", r"\1", body.get("provider", "aws"))
+            google = rtype.startswith("google_")
+            provider = re.sub(r"^\$\{(.*)\}$", r"\1", body.get("provider", "google-beta" if google else "aws"))
             inherited = defaults.get(provider, {})
+            if google:
+                if taggable(rtype) and not (_has_key(inherited, REQUIRED_LABEL) or _has_key(body.get("labels"), REQUIRED_LABEL)):
+                    problems.append(UntaggedResource(address, f"no {REQUIRED_LABEL} label, neither its own nor from provider default_labels"))
+                continue
             if rtype == "aws_autoscaling_group":
                 keys = {t.get("key") for t in body.get("tag", []) or []}
                 if REQUIRED_KEY not in keys:

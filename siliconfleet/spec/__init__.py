@@ -14,6 +14,8 @@ from .models import (
     P5Target,
     S3Backend,
     ServingSpec,
+    TpuV5eFields,
+    TpuV5eTarget,
     Traffic,
 )
 
@@ -30,6 +32,8 @@ __all__ = [
     "S3Backend",
     "STANDARD_TAG_KEYS",
     "ServingSpec",
+    "TpuV5eFields",
+    "TpuV5eTarget",
     "Traffic",
     "load_fleet",
     "parse_fleet",

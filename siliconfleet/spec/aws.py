@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from functools import cache
 from typing import Annotated, Any, Callable, Literal
 
-from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .. import catalog
 from .common import (
@@ -20,18 +19,13 @@ from .common import (
     SubnetId,
     Tags,
     VpcId,
+    CrossChecked,
     _cidr,
     _Model,
     _pattern,
     choice_error,
     field_errors,
 )
-
-
-@cache
-def _field_adapter(model: type, name: str) -> TypeAdapter:
-    field = model.model_fields[name]
-    return TypeAdapter(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
 
 
 class AwsNetwork(_Model):
@@ -104,7 +98,7 @@ class ServingSpec(_Model):
     )
 
 
-class AwsClusterFields(_Model):
+class AwsClusterFields(CrossChecked):
     """Fields every EC2 inference cluster has, whatever the silicon."""
 
     name: Name
@@ -141,37 +135,7 @@ class AwsClusterFields(_Model):
         return catalog.aws_instance_type(self.instance_type)
 
     def checks(self) -> list[Callable[[], list[tuple[str, str]]]]:
-        """The cross-field checks of this kind; subclasses extend the list. Each check reads only
-        the fields it is about, so ``partial_problems`` can run it when other fields are invalid."""
         return [self._size_problems, self._cidr_problems, self._offering_problems]
-
-    def cross_field_problems(self) -> list[tuple[str, str]]:
-        return [problem for check in self.checks() for problem in check()]
-
-    @classmethod
-    def partial_problems(cls, data: Any) -> list[tuple[str, str]]:
-        """Cross-field problems among the fields of ``data`` that are valid on their own.
-
-        Pydantic skips a model's cross-field validator when any field fails; the loader calls this
-        then, so that a file with k problems reports all k.
-        """
-        if not isinstance(data, dict):
-            return []
-        valid: dict[str, Any] = {}
-        for name in cls.model_fields:
-            if name in data:
-                try:
-                    valid[name] = _field_adapter(cls, name).validate_python(data[name])
-                except ValidationError:
-                    continue
-        partial = cls.model_construct(**valid)
-        problems: list[tuple[str, str]] = []
-        for check in partial.checks():
-            try:
-                problems.extend(check())
-            except (AttributeError, KeyError, TypeError, ValueError):
-                continue  # the check needs a field that is missing or invalid: reported already
-        return problems
 
     def _size_problems(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal, Union
+from functools import cache
+from typing import Annotated, Any, Callable, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from .. import catalog
@@ -32,6 +33,48 @@ def field_errors(problems: list[tuple[str, str]]) -> PydanticCustomError:
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+@cache
+def _field_adapter(model: type, name: str) -> TypeAdapter:
+    field = model.model_fields[name]
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
+
+
+class CrossChecked(_Model):
+    """A model whose cross-field checks are a list of small functions.
+
+    Pydantic skips a model's after-validator when any field fails; ``partial_problems`` runs the
+    checks over the fields that are valid on their own, so that a file with k problems reports
+    all k. Subclasses list their checks in ``checks()``; each reads only the fields it is about.
+    """
+
+    def checks(self) -> list[Callable[[], list[tuple[str, str]]]]:
+        return []
+
+    def cross_field_problems(self) -> list[tuple[str, str]]:
+        return [problem for check in self.checks() for problem in check()]
+
+    @classmethod
+    def partial_problems(cls, data: Any) -> list[tuple[str, str]]:
+        """Cross-field problems among the fields of ``data`` that are valid on their own."""
+        if not isinstance(data, dict):
+            return []
+        valid: dict[str, Any] = {}
+        for name in cls.model_fields:
+            if name in data:
+                try:
+                    valid[name] = _field_adapter(cls, name).validate_python(data[name])
+                except ValidationError:
+                    continue
+        partial = cls.model_construct(**valid)
+        problems: list[tuple[str, str]] = []
+        for check in partial.checks():
+            try:
+                problems.extend(check())
+            except (AttributeError, KeyError, TypeError, ValueError, StopIteration):
+                continue  # the check needs a field that is missing or invalid: reported already
+        return problems
 
 
 class DirectlyBuilt(BaseModel):

@@ -34,17 +34,22 @@ from .common import (
     tag_problems,
 )
 from .inf2 import Inf2Fields, Inf2Target
+from .labels import to_labels
 from .p5 import P5Fields, P5Target
+from .tpu import TpuV5eFields, TpuV5eTarget
 
 __all__ = [
     "MAX_TAGS", "STANDARD_TAG_KEYS", "Acknowledgement", "AwsClusterFields", "AwsNetwork", "Backend", "DirectlyBuilt", "Fleet",
     "GcsBackend", "Inf2Fields", "Inf2Target", "LocalBackend", "Ownership", "P5Fields", "P5Target", "S3Backend", "ServingSpec", "Traffic",
-    "TARGET_KINDS", "Target", "choice_error", "field_errors", "standard_tags",
+    "TARGET_KINDS", "TpuV5eFields", "TpuV5eTarget", "Target", "choice_error", "field_errors", "standard_tags",
 ]
 
-TARGET_KINDS: dict[str, type[_Model]] = {"aws-inf2": Inf2Target, "aws-p5": P5Target}
+TARGET_KINDS: dict[str, type[_Model]] = {"aws-inf2": Inf2Target, "aws-p5": P5Target, "gcp-tpu-v5e": TpuV5eTarget}
 
-Target = Annotated[Union[Inf2Target, P5Target], Field(discriminator="kind")]
+Target = Annotated[Union[Inf2Target, P5Target, TpuV5eTarget], Field(discriminator="kind")]
+
+#: Fleet fields whose values become tags, by tag key: where a tag problem points.
+_STANDARD_TAG_FIELDS = {"CostCenter": "cost_center", "Owner": "owner", "Environment": "environment", "Fleet": "fleet"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,7 +109,6 @@ class Fleet(_Model):
         description="Review findings the team accepts, each with its rule id and a reason; shown as acknowledged.",
     )
 
-
     @model_validator(mode="after")
     def _fleet_checks(self) -> "Fleet":
         problems: list[tuple[str, str]] = []
@@ -122,10 +126,33 @@ class Fleet(_Model):
             for key in target.tags:
                 if key in STANDARD_TAG_KEYS:
                     problems.append((f"targets[{i}].tags.{key}", f"{key!r} is set by siliconfleet and cannot be overridden"))
-            problems.extend(tag_problems(self.tags_for(target), f"targets[{i}].tags"))
+            if isinstance(target, TpuV5eTarget):
+                problems.extend(self._label_problems(i, target))
+            else:
+                problems.extend(tag_problems(self.tags_for(target), f"targets[{i}].tags"))
         if problems:
             raise field_errors(problems)
         return self
+
+    def _label_problems(self, i: int, target: Any) -> list[tuple[str, str]]:
+        """Tags that cannot become GCP labels, pointed at the field they come from."""
+        _, problems = to_labels(self.tags_for(target))
+        out = []
+        for key, message in problems:
+            if key in _STANDARD_TAG_FIELDS:
+                path = _STANDARD_TAG_FIELDS[key]
+            elif key in target.tags:
+                path = f"targets[{i}].tags.{key}"
+            elif key in self.tags:
+                path = f"tags.{key}"
+            else:
+                path = f"targets[{i}].tags"
+            out.append((path, f"{message} (for Google Cloud target {target.name!r})"))
+        return out
+
+    def labels_for(self, target: Any) -> dict[str, str]:
+        """A target's tags as GCP labels (validated at load: representable, no collision)."""
+        return to_labels(self.tags_for(target))[0]
 
     def fleet_tags(self) -> dict[str, str]:
         """Tags of every resource of the fleet (provider default_tags): extra tags, then the standard ones."""

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not CHECKOV.exists(), reason="checkov is install
 def results() -> dict[tuple[str, str], str]:
     proc = subprocess.run(
         [str(CHECKOV), "-d", str(FIXTURES), "--framework", "terraform_json", "--skip-download", "-o", "json",
-         "--external-checks-dir", str(ROOT / "policies" / "checkov"), "--check", "CKV_SF_AWS_1,CKV_SF_AWS_2"],
+         "--external-checks-dir", str(ROOT / "policies" / "checkov"), "--check", "CKV_SF_AWS_1,CKV_SF_AWS_2,CKV_SF_GCP_1,CKV_SF_GCP_2"],
         capture_output=True, text=True, check=False, cwd=ROOT,
     )
     report = json.loads(proc.stdout)
@@ -42,6 +42,10 @@ def results() -> dict[tuple[str, str], str]:
         ("CKV_SF_AWS_2", "good", "passed"),
         ("CKV_SF_AWS_2", "unencrypted_public", "failed"),
         ("CKV_SF_AWS_2", "ami_defaults", "failed"),
+        ("CKV_SF_GCP_1", "good", "passed"),
+        ("CKV_SF_GCP_1", "no_secure_boot", "failed"),
+        ("CKV_SF_GCP_2", "private", "passed"),
+        ("CKV_SF_GCP_2", "default_network", "failed"),
     ],
 )
 def test_custom_check(results, check_id, resource, expected):
