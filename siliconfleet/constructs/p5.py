@@ -9,6 +9,7 @@ from typing import Any
 from constructs import Construct
 
 from .. import engine
+from ..errors import SiliconfleetError
 from ..spec.models import DirectlyBuilt, Ownership, P5Fields
 from ..spec.p5 import rfc3339_utc
 from ..templates import render
@@ -291,9 +292,15 @@ class P5Cluster(AwsInferenceCluster):
                 )
             }
         else:
-            block = aws("data_aws_ec2_capacity_block_reservation").DataAwsEc2CapacityBlockReservation(
-                self, "CapacityBlock", id=cap.reservation_id
-            )
+            try:
+                lookup = aws("data_aws_ec2_capacity_block_reservation")
+            except SiliconfleetError:
+                raise SiliconfleetError(
+                    f"{name}: capacity.reservation_id: an existing Capacity Block is read at plan time with the "
+                    f"aws_ec2_capacity_block_reservation data source, which the AWS bindings of the "
+                    f"{engine.engine_name()!r} engine lack; synthesize with the default engine (SILICONFLEET_ENGINE=cdktn)"
+                ) from None
+            block = lookup.DataAwsEc2CapacityBlockReservation(self, "CapacityBlock", id=cap.reservation_id)
             if self._capacity_az is None:
                 self._capacity_az = block.availability_zone_id
             self.capacity_reservation_id = cap.reservation_id

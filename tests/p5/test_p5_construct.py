@@ -362,3 +362,23 @@ def test_example_fleet_synthesizes_with_window_in_the_summary(tmp_path: Path) ->
     doc = json.loads((tmp_path / "out" / stack.path).read_text())
     assert_tagged(doc)
     assert len(resources(doc, "aws_ec2_capacity_block_reservation")) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The archived CDKTF engine (make test-cdktf): its AWS bindings (aws 6.25) can buy a block but
+# cannot read an existing one.
+
+
+@pytest.mark.cdktf
+def test_cdktf_engine_synthesizes_a_purchase_with_efa() -> None:
+    doc = synth(props(capacity={"type": "capacity-block", "purchase": PURCHASE}))
+    assert len(launch_template(doc)["network_interfaces"]) == 32
+    assert only(doc, "aws_ec2_capacity_block_reservation")["instance_platform"] == "Linux/UNIX"
+    assert_tagged(doc)
+
+
+@pytest.mark.cdktf
+def test_cdktf_engine_explains_it_cannot_read_an_existing_block() -> None:
+    p = props(capacity={"type": "capacity-block", "reservation_id": BLOCK_ID, "instance_count": 2})
+    with pytest.raises(SiliconfleetError, match="capacity.reservation_id: an existing Capacity Block .*the .cdktf. engine lack.*SILICONFLEET_ENGINE=cdktn"):
+        synth(p)
