@@ -447,7 +447,7 @@ class AwsRun:
             self.notes.append(problem)
             return lambda: [r for req in requests for r in _all_unknown(req, problem)]
         home = self.home_region or self.clients.session.region_name or requests[0].region
-        regions = outcome(self.pool.fact(("ec2:DescribeRegions", home), facts.fetch_regions, self.clients, home))
+        regions = outcome(self.pool.fact(("ec2:DescribeRegions", home), facts.fetch_regions, self.clients, home), AwsCallError, _internal)
         if isinstance(regions, AwsCallError):
             if regions.scope == "global":
                 self.notes.append(regions.message)
@@ -510,7 +510,7 @@ class AwsRun:
         return out
 
     def _judge(self, req: AwsTargetRequest, peers: list[AwsTargetRequest], fut: dict[str, Any]) -> list[CheckResult]:
-        got = {k: outcome(f) for k, f in fut.items()}
+        got = {k: outcome(f, AwsCallError, _internal) for k, f in fut.items()}
         results = [check_offering(req, got["offerings"], got.get("subnets"))]
         for market, count in req.counts().items():
             quota = catalog.ec2_quota(catalog.aws_instance_type(req.instance_type).family, market)  # type: ignore[arg-type]
@@ -548,6 +548,11 @@ class AwsRun:
                 return tuple(sorted({subnets.value[s].az_id for s in req.subnet_ids if s in subnets.value}))
             return ()
         return req.az_ids
+
+
+def _internal(exc: BaseException) -> AwsCallError:
+    return AwsCallError(api="preflight", location="", kind="internal", scope="call", attempts=0,
+                        message=f"the check failed inside preflight: {type(exc).__name__}: {exc}")
 
 
 def _all_unknown(req: AwsTargetRequest, reason: str, fix: str | None = None) -> list[CheckResult]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .. import catalog
+from ..catalog.tpu import tpu_v5e_types
 from ..errors import SiliconfleetError
 from .pool import FactPool, Fetched, outcome
 from .results import CheckResult, Evidence, insufficient, ok, unknown
@@ -78,13 +78,18 @@ class GcpCallError(Exception):
         super().__init__(message)
 
 
+def _internal(exc: BaseException) -> GcpCallError:
+    return GcpCallError(api="preflight", location="", kind="internal",
+                        message=f"the check failed inside preflight: {type(exc).__name__}: {exc}")
+
+
 def _zone_region(zone: str) -> str:
     return zone.rsplit("-", 1)[0]
 
 
 def chips_of(accelerator_type: str, topology: str | None = None) -> int | None:
     """Chips of a TPU accelerator type: the catalog row, else the topology, else the -N suffix."""
-    row = catalog.tpu_v5e_types().get(accelerator_type)
+    row = tpu_v5e_types().get(accelerator_type)
     if row is not None:
         return row.chips
     if topology and re.fullmatch(r"\d+(x\d+)*", topology):
@@ -213,10 +218,10 @@ class GcpClients:
                 line = f"Google Cloud: the {service} API is disabled in project {project}; run `gcloud services enable {service} --project {project}`"
                 return GcpCallError(api=api, location=location, kind="service-disabled", message=line,
                                     fix=f"gcloud services enable {service} --project {project}", note=line)
-            if isinstance(exc, gexc.Unauthenticated):
+            if isinstance(exc, gexc.Unauthorized):  # 401; Unauthenticated is its gRPC-status subclass
                 return GcpCallError(api=api, location=location, kind="unauthenticated", message=f"{api} in {location}: credentials rejected ({text})",
                                     fix="gcloud auth application-default login", note=NO_CREDENTIALS)
-            if isinstance(exc, gexc.PermissionDenied):
+            if isinstance(exc, gexc.Forbidden):  # 403; PermissionDenied is its gRPC-status subclass
                 return GcpCallError(api=api, location=location, kind="permission-denied",
                                     message=f"{api} in {location} was denied ({text})",
                                     fix=f"grant roles/tpu.viewer, roles/compute.viewer and roles/cloudquotas.viewer on project {project}")
@@ -441,7 +446,7 @@ class GcpRun:
         def judge() -> list[CheckResult]:
             results: list[CheckResult] = []
             for r in requests:
-                got = {k: outcome(f) for k, f in futures[r.target].items()}
+                got = {k: outcome(f, GcpCallError, _internal) for k, f in futures[r.target].items()}
                 for value in got.values():
                     note = getattr(value, "note", None)
                     if note and note not in self.notes:

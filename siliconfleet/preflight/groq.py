@@ -110,6 +110,10 @@ class GroqClient:
         return GroqCallError(api=api, kind="error", message=self.scrub(f"{api} failed: {type(exc).__name__}: {exc}"))
 
 
+def _internal(exc: BaseException) -> GroqCallError:
+    return GroqCallError(api="preflight", kind="internal", message=f"the check failed inside preflight: {type(exc).__name__}: {exc}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Facts
 
@@ -277,8 +281,8 @@ class GroqRun:
 
         def judge() -> list[CheckResult]:
             results = []
-            listed = outcome(models)
-            for value in [listed] + [outcome(f) for f in probes.values()]:
+            listed = outcome(models, GroqCallError, _internal)
+            for value in [listed] + [outcome(f, GroqCallError, _internal) for f in probes.values()]:
                 note = getattr(value, "note", None)
                 if note and note not in self.notes:
                     self.notes.append(note)
@@ -286,7 +290,7 @@ class GroqRun:
                 results.append(check_model(r, listed))
                 if r.wants_limits:
                     peers = tuple(q for q in requests if q.model == r.model and q.target != r.target and q.wants_limits)
-                    results.append(check_rate_limits(r, outcome(probes[r.model]), peers))
+                    results.append(check_rate_limits(r, outcome(probes[r.model], GroqCallError, _internal), peers))
             return results
 
         return judge

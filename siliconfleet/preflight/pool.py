@@ -104,7 +104,13 @@ class FactPool:
         self.close()
 
 
-def outcome(future: Future) -> Any:
-    """The fact's value, or the exception it failed with (returned, not raised)."""
+def outcome(future: Future, expected: type[Exception] = Exception, wrap: Callable[[BaseException], Exception] | None = None) -> Any:
+    """The fact's value, or the exception it failed with (returned, not raised). An exception
+    other than ``expected`` (a fault in preflight itself) is turned into one by ``wrap``, so that
+    the checks needing the fact are unknown with the reason instead of crashing the run."""
     exc = future.exception()
-    return exc if exc is not None else future.result()
+    if exc is None:
+        return future.result()
+    if isinstance(exc, expected) or wrap is None:
+        return exc
+    return wrap(exc)
