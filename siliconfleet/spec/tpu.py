@@ -152,6 +152,8 @@ class TpuV5eFields(CrossChecked):
         return []
 
     def _parallel_problems(self) -> list[tuple[str, str]]:
+        if self.accelerator_type is None and self.topology is None:
+            return []  # no shape to check against: _shape_problems reports it
         tp = self.serving.tensor_parallel_degree
         limit = min(self.shape.chips, CHIPS_PER_HOST)
         if tp is not None and tp > limit:

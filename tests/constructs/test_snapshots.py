@@ -57,7 +57,24 @@ def test_existing_vpc_spot_cluster_snapshot():
     check_snapshot("inf2-existing-vpc-spot.json", synth_stack(lambda s: Inf2Cluster(s, "qwen", props=props), aws_region="us-west-2"))
 
 
-@pytest.mark.parametrize("name", ["example-fleet.llama-chat-aws-us-east-1.json", "inf2-existing-vpc-spot.json"])
+@pytest.mark.parametrize("name", ["example-fleet.llama-chat-aws-us-east-1.json", "inf2-existing-vpc-spot.json", "tpu-v5e-slice.json"])
 def test_snapshots_hold_no_secrets_or_absolute_paths(name: str):
     text = (SNAPSHOTS / name).read_text()
     assert "/tmp/" not in text and "/work/" not in text and "/home/" not in text
+
+
+def test_tpu_slice_snapshot():
+    from siliconfleet import engine
+    from siliconfleet.constructs import TpuV5eSlice, TpuV5eSliceProps
+
+    props = TpuV5eSliceProps(
+        name="llama-tpu", project="acme-inference-prod", zone="us-west4-a", accelerator_type="v5litepod-4",
+        network={"cidr": "10.80.0.0/20"}, serving={"model": "meta-llama/Llama-3.1-8B-Instruct"},
+        allowed_cidrs=["10.40.0.0/16"], cost_center="cc-1234", owner="team@example.com", environment="prod",
+    )
+
+    def build(stack):
+        engine.google_beta("provider").GoogleBetaProvider(stack, "google-beta", project=props.project, zone=props.zone)
+        TpuV5eSlice(stack, "llama", props=props)
+
+    check_snapshot("tpu-v5e-slice.json", synth_stack(build, aws_region=None))
