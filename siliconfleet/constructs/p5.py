@@ -93,7 +93,8 @@ class P5Cluster(AwsInferenceCluster):
         is network card 0, device index 0, an EFA (with ENA) interface; every other network card
         gets device index 1 and an EFA-only interface (no IP address, so a 32-card instance does
         not use 32 addresses of the subnet; "EFA-only" interfaces, AWS What's New, 2024-10-28).
-        Every interface says ``associate_public_ip_address = "false"`` explicitly, as the EFA launch
+        A later revision of that page also allows an ENA primary interface with an EFA-only one on
+        card 0, device index 1; the layout here keeps the primary interface an EFA. Every interface says ``associate_public_ip_address = "false"`` explicitly, as the EFA launch
         templates of terraform-aws-modules/terraform-aws-eks do: EC2 accepts false on each card,
         and only ``true`` is limited to a single interface."""
         if not self.props.effective_efa:

@@ -53,8 +53,8 @@ ResourceGroupArn = Annotated[
 ContainerImage = Annotated[
     str,
     _pattern(
-        r"^[a-z0-9][a-z0-9._\-/]*[a-z0-9](:[\w][\w.\-]{0,127}|@sha256:[0-9a-f]{64})$",
-        "container image with a pinned tag or digest",
+        r"^[a-z0-9][a-z0-9._\-/]*[a-z0-9](:(?!latest$)[\w][\w.\-]{0,127}|@sha256:[0-9a-f]{64})$",
+        "container image pinned by a version tag (not latest) or a digest",
         "'vllm/vllm-openai:v0.11.0'",
     ),
 ]

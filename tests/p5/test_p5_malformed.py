@@ -126,7 +126,9 @@ CASES: list[tuple[str, dict[str, Any], str, tuple[str, ...]]] = [
     ("type-not-offered-in-region", {"instance_type": "p5en.48xlarge", "region": "ca-central-1"},
      "targets[0].region", ("p5en.48xlarge is not offered in ca-central-1", "us-east-1")),
     ("unpinned-vllm-image", {"vllm_image": "vllm/vllm-openai"},
-     "targets[0].vllm_image", ("pinned tag or digest",)),
+     "targets[0].vllm_image", ("'vllm/vllm-openai'", "pinned by a version tag")),
+    ("latest-vllm-image", {"vllm_image": "vllm/vllm-openai:latest"},
+     "targets[0].vllm_image", ("'vllm/vllm-openai:latest'", "(not latest)")),
     ("spot-share-zero", {"capacity": {"type": "spot", "spot_fraction": 0}},
      "targets[0].capacity.spot_fraction", ("greater than 0",)),
 ]
