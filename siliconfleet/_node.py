@@ -36,6 +36,10 @@ def node_major(node: str) -> int | None:
 def configure_node(environ: dict[str, str] | None = None) -> str:
     """Set JSII_NODE (or the banner silencer) in ``environ``; returns which choice was made."""
     env = os.environ if environ is None else environ
+    if env.get("SILICONFLEET_ENGINE", "").strip().lower() == "cdktf" and "--no-deprecation" not in env.get("NODE_OPTIONS", ""):
+        # the archived cdktf 0.21 calls Node APIs that Node 22 deprecates (util.isArray): nothing a
+        # user can act on, so keep it out of their output
+        env["NODE_OPTIONS"] = f"{env.get('NODE_OPTIONS', '')} --no-deprecation".strip()
     if env.get("JSII_NODE"):
         return "user"
     bundled = bundled_node()

@@ -54,6 +54,15 @@ def test_spec_and_catalog_do_not_import_the_engine():
     assert proc.stdout.strip() == "[]", proc.stderr
 
 
+def test_cdktf_engine_silences_node_deprecations_only():
+    env = {"SILICONFLEET_ENGINE": "cdktf", "JSII_NODE": "/opt/node", "NODE_OPTIONS": "--max-old-space-size=4096"}
+    _node.configure_node(env)
+    assert env["NODE_OPTIONS"] == "--max-old-space-size=4096 --no-deprecation"
+    env = {"JSII_NODE": "/opt/node"}
+    _node.configure_node(env)
+    assert "NODE_OPTIONS" not in env
+
+
 def test_node_choice_prefers_the_users_then_the_bundled_node(monkeypatch):
     assert _node.configure_node({"JSII_NODE": "/opt/node"}) == "user"
     env: dict[str, str] = {}
@@ -98,4 +107,30 @@ def test_inf2_cluster_in_a_plain_cdktf_stack():
     (lt,) = doc["resource"]["aws_launch_template"].values()
     assert lt["metadata_options"]["http_tokens"] == "required"
     assert len(doc["resource"]["aws_subnet"]) == 3
+    assert check_cost_center_tags(doc) == []
+
+
+@pytest.mark.cdktf
+def test_tpu_slice_in_a_plain_cdktf_stack():
+    """The TPU construct on the CDKTF engine, with cdktf-cdktf-provider-google-beta, queued form included."""
+    import json
+
+    import cdktf
+    from cdktf_cdktf_provider_google_beta.provider import GoogleBetaProvider
+
+    from siliconfleet.constructs import TpuV5eSlice, TpuV5eSliceProps, check_cost_center_tags
+
+    app = cdktf.Testing.app()
+    stack = cdktf.TerraformStack(app, "existing-gcp-app")
+    GoogleBetaProvider(stack, "google-beta", project="acme-inference-prod", zone="us-west4-a")
+    common = dict(project="acme-inference-prod", zone="us-west4-a", network={"cidr": "10.80.0.0/20"},
+                  serving={"model": "meta-llama/Llama-3.1-8B-Instruct"}, cost_center="cc-9", owner="o@example.com", environment="prod")
+    TpuV5eSlice(stack, "tpu", props=TpuV5eSliceProps(name="llama-tpu", accelerator_type="v5litepod-4", **common))
+    TpuV5eSlice(stack, "queued", props=TpuV5eSliceProps(name="llama-queued", accelerator_type="v5litepod-8", provisioning="queued",
+                                                       **{**common, "network": {"cidr": "10.81.0.0/20"}}))
+    doc = json.loads(cdktf.Testing.synth(stack))
+    (vm,) = doc["resource"]["google_tpu_v2_vm"].values()
+    assert vm["shielded_instance_config"] == {"enable_secure_boot": True}
+    (queued,) = doc["resource"]["google_tpu_v2_queued_resource"].values()
+    assert queued["tpu"]["node_spec"][0]["node"]["network_config"]["enable_external_ips"] is False
     assert check_cost_center_tags(doc) == []
