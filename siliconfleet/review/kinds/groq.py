@@ -1,0 +1,101 @@
+"""Groq endpoints (``groq``): tokens x the catalog's price per million input and output tokens.
+
+A Groq target is an API, billed per token, so its cost follows the traffic the fleet declares
+(fleet-level ``traffic``: requests_per_minute, input_tokens_per_request,
+output_tokens_per_request). A month is 730 h of that traffic:
+
+    requests = requests_per_minute x 60 x 730
+    cost     = requests x input_tokens / 1e6 x input price + requests x output_tokens / 1e6 x output price
+
+The max figure uses the target's own ``rate_limits.requests_per_minute`` when it gives one at or
+above the traffic (the most the service asks Groq for), at the same tokens per request; else it
+equals the desired one.
+The fleet's whole traffic is priced on each Groq target, an upper bound when a gateway splits the
+traffic over several targets. No traffic block, or a model the catalog does not list
+(``allow_unlisted_model``), leaves the target unpriced with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...catalog.groq import GroqModel, groq_models
+from ..fmt import money, number, rate
+from ..model import HOURS_PER_MONTH, Hardware, Price, TargetCost
+from . import Kind, register
+
+KIND = "groq"
+MINUTES_PER_MONTH = 60 * HOURS_PER_MONTH
+
+
+def describe(target: dict[str, Any], fleet: dict[str, Any]) -> Hardware:
+    return Hardware(
+        silicon="groq-lpu",
+        hardware=target.get("model"),
+        unit="endpoint",
+        location="GroqCloud",
+        capacity="per token",
+    )
+
+
+def _monthly(model: GroqModel, rpm: float, tokens_in: float, tokens_out: float) -> tuple[float, float, float]:
+    """(requests, input cost, output cost) for a month at ``rpm``."""
+    requests = rpm * MINUTES_PER_MONTH
+    return (
+        requests,
+        requests * tokens_in / 1e6 * model.usd_per_million_input_tokens,
+        requests * tokens_out / 1e6 * model.usd_per_million_output_tokens,
+    )
+
+
+def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
+    model_id = target.get("model")
+    model = groq_models().get(str(model_id))
+    if model is None:
+        return TargetCost(unpriced=(
+            f"Groq model {model_id!r} is not in the catalog (siliconfleet/catalog/data/groq_models.yaml): no per-token price",
+        ))
+    traffic = fleet.get("traffic")
+    if not traffic:
+        return TargetCost(unpriced=(
+            "Groq bills per token: add the fleet's traffic block (requests_per_minute, input_tokens_per_request, "
+            "output_tokens_per_request) to price it",
+        ))
+    rpm = float(traffic["requests_per_minute"])
+    tokens_in, tokens_out = float(traffic["input_tokens_per_request"]), float(traffic["output_tokens_per_request"])
+    requests, cost_in, cost_out = _monthly(model, rpm, tokens_in, tokens_out)
+    monthly = cost_in + cost_out
+    prices = (
+        Price(f"Groq {model.id} input", model.usd_per_million_input_tokens, "1M input tokens", model.price_as_of, model.price_source),
+        Price(f"Groq {model.id} output", model.usd_per_million_output_tokens, "1M output tokens", model.price_as_of, model.price_source),
+    )
+    basis = [
+        f"{number(rpm)} requests/min x 60 x {HOURS_PER_MONTH} h = {number(requests)} requests/month",
+        f"input {number(requests)} x {number(tokens_in)} tokens / 1M x {rate(model.usd_per_million_input_tokens)} = {money(cost_in)}; "
+        f"output {number(requests)} x {number(tokens_out)} tokens / 1M x {rate(model.usd_per_million_output_tokens)} = "
+        f"{money(cost_out)}; {money(monthly)}/month",
+    ]
+    notes = ["the fleet's whole traffic is priced on this target: an upper bound when a gateway splits traffic over several targets"]
+    limits = target.get("rate_limits") or {}
+    ceiling = limits.get("requests_per_minute")
+    max_monthly = monthly
+    if ceiling:
+        _, max_in, max_out = _monthly(model, float(ceiling), tokens_in, tokens_out)
+        if float(ceiling) >= rpm:
+            max_monthly = max_in + max_out
+            basis.append(f"max at rate_limits.requests_per_minute {number(float(ceiling))}: {money(max_monthly)}/month")
+        else:
+            notes.append(f"traffic ({number(rpm)} requests/min) exceeds the target's rate_limits.requests_per_minute "
+                         f"({number(float(ceiling))}): raise the limit or expect 429 responses")
+    return TargetCost(
+        hourly_usd=monthly / HOURS_PER_MONTH,
+        monthly_usd=monthly,
+        max_hourly_usd=max_monthly / HOURS_PER_MONTH,
+        max_monthly_usd=max_monthly,
+        prices=prices,
+        basis=tuple(basis),
+        notes=tuple(notes),
+    )
+
+
+register(Kind(KIND, describe, price))
