@@ -109,6 +109,7 @@ class AwsClients:
         self._clients: dict[tuple[str, str], Any] = {}
         self._hooks: list[Callable[[Any], None]] = []
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()
         self._state = _CallState()
 
     # -- clients --------------------------------------------------------------------------
@@ -123,7 +124,10 @@ class AwsClients:
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
-        with self._lock:  # boto3 sessions are not thread-safe; clients are
+        client = self._clients.get(key)  # made clients are read without waiting on one being made
+        if client is not None:
+            return client
+        with self._lock:  # boto3 sessions are not thread-safe (clients are): make one client at a time
             client = self._clients.get(key)
             if client is None:
                 client = self.session.client(service, region_name=region, config=self.config)
@@ -136,12 +140,12 @@ class AwsClients:
     def _count_on(self, client: Any, service: str, region: str) -> None:
         def before_call(model: Any, **_: Any) -> None:
             self._state.attempts = 0
-            with self._lock:
+            with self._count_lock:
                 self.calls[f"{service}:{model.name}@{region}"] += 1
 
         def before_send(event_name: str, **_: Any) -> None:
             self._state.attempts += 1
-            with self._lock:
+            with self._count_lock:
                 self.attempts[f"{service}:{event_name.rsplit('.', 1)[-1]}@{region}"] += 1
 
         client.meta.events.register_first("before-call.*.*", before_call)
