@@ -81,7 +81,8 @@ def _validate(args: argparse.Namespace) -> int:
     from .spec import load_fleet
 
     fleet = load_fleet(args.fleet)
-    print(f"{args.fleet}: fleet {fleet.fleet!r} is valid ({len(fleet.targets)} targets)")
+    n = len(fleet.targets)
+    print(f"{args.fleet}: fleet {fleet.fleet!r} is valid ({n} target{'s' if n != 1 else ''})")
     return 0
 
 

@@ -61,13 +61,16 @@ class CrossChecked(_Model):
         if not isinstance(data, dict):
             return []
         valid: dict[str, Any] = {}
+        invalid: list[str] = []
         for name in cls.model_fields:
             if name in data:
                 try:
                     valid[name] = _field_adapter(cls, name).validate_python(data[name])
                 except ValidationError:
-                    continue
+                    invalid.append(name)
         partial = cls.model_construct(**valid)
+        for name in invalid:  # an invalid field is absent, not its default: checks that read it are skipped
+            partial.__dict__.pop(name, None)
         problems: list[tuple[str, str]] = []
         for check in partial.checks():
             try:
