@@ -34,6 +34,7 @@ from botocore.exceptions import (
     TokenRetrievalError,
     UnauthorizedSSOTokenError,
 )
+from botocore.parsers import ResponseParserError
 
 Scope = Literal["global", "region", "call"]
 
@@ -212,7 +213,7 @@ class AwsClients:
         if isinstance(exc, ClientError):
             error = exc.response.get("Error", {})
             code = str(error.get("Code", "Unknown"))
-            text = str(error.get("Message", "")).strip()
+            text = _one_line(str(error.get("Message", "")))
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             detail = f"{code}{f' (HTTP {status})' if status else ''}{f': {text}' if text else ''}"
             if code == "OptInRequired":
@@ -251,9 +252,19 @@ class AwsClients:
         if isinstance(exc, (ConnectTimeoutError, EndpointConnectionError)):
             return AwsCallError(api=api, location=region, kind="connect-failure", scope="call", attempts=attempts,
                                 message=f"{api} in {region}: could not connect to the endpoint, {tries} ({exc})")
+        if isinstance(exc, ResponseParserError):
+            return AwsCallError(api=api, location=region, kind="bad-response", scope="call", attempts=attempts,
+                                message=f"{api} in {region}: the endpoint's answer is not a valid AWS response ({tries}); "
+                                        "check AWS_ENDPOINT_URL or any proxy in between")
         if isinstance(exc, NotImplementedError):
             return AwsCallError(api=api, location=region, kind="not-implemented", scope="call", attempts=attempts,
                                 message=f"{api} in {region}: the endpoint does not implement this operation ({exc})")
         return AwsCallError(api=api, location=region, kind="error", scope="call", attempts=attempts,
-                            message=f"{api} in {region} failed after {tries}: {type(exc).__name__}: {exc}")
+                            message=f"{api} in {region} failed after {tries}: {type(exc).__name__}: {_one_line(str(exc))}")
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Messages go in a table cell: one line, not a page of HTML."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
