@@ -73,8 +73,23 @@ def scan_stacks(checkov: str, out: Path, stacks: dict[str, dict[str, Any]], root
     return scans
 
 
-def fold(scans: list[StackScan], stack_targets: dict[str, tuple[str, ...]] | None = None) -> tuple[CheckovSummary, list[Finding]]:
-    """checkov's reports as the review's summary and findings."""
+def _locate(resource: str, doc: dict[str, Any] | None) -> tuple[str, str, dict[str, Any]]:
+    """(type, name, body) of a resource as checkov names it in terraform_json: ``resource.<name>``
+    (the type is left out: looked up in the stack), or ``<type>.<name>``."""
+    kind, _, name = resource.partition(".")
+    for rtype, group in ((doc or {}).get("resource") or {}).items():
+        if isinstance(group, dict) and name in group:
+            return rtype, name, group[name]
+    return kind, name, {}
+
+
+def fold(
+    scans: list[StackScan],
+    docs: dict[str, dict[str, Any]] | None = None,
+    stack_targets: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[CheckovSummary, list[Finding]]:
+    """checkov's reports as the review's summary and findings; ``docs`` (the stacks' JSON) name
+    each resource by its type, ``stack_targets`` tell which target owns it."""
     from .inventory import resource_target
 
     findings: list[Finding] = []
@@ -102,16 +117,15 @@ def fold(scans: list[StackScan], stack_targets: dict[str, tuple[str, ...]] | Non
             ))
         for check in (report.get("results") or {}).get("failed_checks", []) or []:
             resource = str(check.get("resource", ""))
-            rtype, _, rname = resource.partition(".")
-            owner = None
-            if stack_targets is not None:
-                owner = resource_target(rname, {}, stack_targets.get(scan.stack, ()))
+            rtype, rname, body = _locate(resource, (docs or {}).get(scan.stack))
+            owner = resource_target(rname, body, (stack_targets or {}).get(scan.stack, ()))
             findings.append(Finding(
                 id=str(check.get("check_id")),
                 level="error",
                 resource=stack_resource(scan.stack, rtype, rname) if rname else f"{scan.stack}/{resource}",
                 message=str(check.get("check_name", "")),
-                fix=str(check.get("guideline") or "see the check's documentation on checkov.io"),
+                fix=str(check.get("guideline") or "see the check on checkov.io; if it cannot apply here, acknowledge it "
+                        "in the fleet file with the reason"),
                 source="checkov",
                 target=owner,
             ))

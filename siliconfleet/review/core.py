@@ -29,6 +29,7 @@ def build_report(
     if checkov:
         summary, more = checkov_mod.fold(
             checkov_mod.scan_stacks(checkov, head.path, head.stacks, checkov_root),
+            head.stack_docs(),
             {name: tuple(meta.get("targets", ())) for name, meta in head.stacks.items()},
         )
         findings += more
