@@ -111,6 +111,21 @@ class AwsInferenceCluster(Construct):
         """The instance bootstrap script (rendered from templates/)."""
         raise TypeError(f"{type(self).__name__} must define user_data()")
 
+    def serving_context(self) -> dict[str, Any]:
+        """Template variables every silicon's bootstrap shares: who, where and the serving settings."""
+        props = self.props
+        return {
+            "fleet": props.fleet or props.name,
+            "target": props.name,
+            "region": props.region,
+            "model": props.serving.model,
+            "port": props.serving.port,
+            "tensor_parallel_degree": props.effective_tensor_parallel_degree,
+            "max_model_len": props.serving.max_model_len,
+            "max_num_seqs": props.serving.max_num_seqs,
+            "hf_token_secret_arn": props.serving.hf_token_secret_arn or "",
+        }
+
     def root_volume_gib(self) -> int:
         return self.props.root_volume_gib or catalog.machine_image(self.silicon).min_root_volume_gib
 

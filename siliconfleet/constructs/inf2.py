@@ -39,16 +39,4 @@ class Inf2Cluster(AwsInferenceCluster):
         super().__init__(scope, id, props=props)
 
     def user_data(self) -> str:
-        props = self.props
-        return render(
-            "vllm_neuron_user_data.sh.j2",
-            fleet=props.fleet or props.name,
-            target=props.name,
-            region=props.region,
-            model=props.serving.model,
-            port=props.serving.port,
-            tensor_parallel_degree=props.effective_tensor_parallel_degree,
-            max_model_len=props.serving.max_model_len,
-            max_num_seqs=props.serving.max_num_seqs,
-            hf_token_secret_arn=props.serving.hf_token_secret_arn or "",
-        )
+        return render("vllm_neuron_user_data.sh.j2", **self.serving_context())

@@ -203,16 +203,8 @@ class P5Cluster(AwsInferenceCluster):
         props = self.props
         return render(
             "vllm_cuda_user_data.sh.j2",
-            fleet=props.fleet or props.name,
-            target=props.name,
-            region=props.region,
+            **self.serving_context(),
             instance_type=props.instance_type,
-            model=props.serving.model,
-            port=props.serving.port,
-            tensor_parallel_degree=props.effective_tensor_parallel_degree,
-            max_model_len=props.serving.max_model_len,
-            max_num_seqs=props.serving.max_num_seqs,
-            hf_token_secret_arn=props.serving.hf_token_secret_arn or "",
             gpus=self.instance.gpus,
             efa_interfaces=self.instance.efa_interfaces if props.effective_efa else 0,
             vllm_image=props.vllm_image,

@@ -11,7 +11,6 @@ from .. import catalog
 from .common import (
     AwsRegion,
     ClientCidr,
-    ModelId,
     Name,
     PolicyArn,
     SecretArn,
@@ -20,6 +19,7 @@ from .common import (
     Tags,
     VpcId,
     CrossChecked,
+    ServingBase,
     _cidr,
     _Model,
     _pattern,
@@ -85,14 +85,10 @@ class AwsNetwork(_Model):
         return self.cidr is not None
 
 
-class ServingSpec(_Model):
-    model: ModelId = Field(description="Hugging Face model id served by vLLM.")
-    port: int = Field(8000, ge=1024, le=65535, description="Port of the OpenAI-compatible server and its /health.")
+class ServingSpec(ServingBase):
     tensor_parallel_degree: int | None = Field(
         None, ge=1, description="Devices one replica spans; default: every NeuronCore or GPU of the instance."
     )
-    max_model_len: int = Field(4096, ge=128, le=1_048_576, description="Longest sequence (prompt + output) in tokens.")
-    max_num_seqs: int = Field(8, ge=1, le=1024, description="Sequences decoded together (the batch).")
     hf_token_secret_arn: SecretArn | None = Field(
         None, description="Secrets Manager secret holding a Hugging Face token for gated models; read at boot."
     )

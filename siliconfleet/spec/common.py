@@ -340,3 +340,12 @@ class Ownership(_Model):
             cost_center=self.cost_center, owner=self.owner, environment=self.environment,
             fleet=self.fleet or name, target=name,
         )}
+
+
+class ServingBase(_Model):
+    """Serving settings every silicon has; each kind adds its own (parallelism, token secret)."""
+
+    model: ModelId = Field(description="Hugging Face model id served by vLLM.")
+    port: int = Field(8000, ge=1024, le=65535, description="Port of the OpenAI-compatible server and its /health.")
+    max_model_len: int = Field(4096, ge=128, le=1_048_576, description="Longest sequence (prompt + output) in tokens.")
+    max_num_seqs: int = Field(8, ge=1, le=1024, description="Sequences decoded together (the batch).")

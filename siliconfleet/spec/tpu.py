@@ -12,7 +12,7 @@ from ..catalog import tpu
 from .common import (
     ClientCidr,
     CrossChecked,
-    ModelId,
+    ServingBase,
     Name,
     Tags,
     _cidr,
@@ -99,11 +99,7 @@ class GcpNetwork(_Model):
         return self.cidr is not None
 
 
-class TpuServing(_Model):
-    model: ModelId = Field(description="Hugging Face model id served by vLLM TPU.")
-    port: int = Field(8000, ge=1024, le=65535)
-    max_model_len: int = Field(4096, ge=128, le=1_048_576)
-    max_num_seqs: int = Field(8, ge=1, le=1024)
+class TpuServing(ServingBase):
     tensor_parallel_degree: int | None = Field(
         None, ge=1, description="Chips one server spans; default: every chip of a single-host slice, 8 on multi-host ones."
     )
