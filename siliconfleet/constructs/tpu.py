@@ -55,8 +55,6 @@ class TpuV5eSlice(Construct):
         fleet = props.fleet or props.name
         self.resource_name = props.name if fleet == props.name else gcp_name(fleet, props.name, max_len=48)
         self.labels, _ = to_labels(props.all_tags)
-        g = engine.google_beta
-
         self.queued = props.provisioning == "queued"
         self.service_account_email: str | None = None
         if not self.queued:  # a queued resource cannot name a service account: it gets the project default
