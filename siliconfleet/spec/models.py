@@ -33,6 +33,7 @@ from .common import (
     standard_tags,
     tag_problems,
 )
+from .groq import GroqFields, GroqTarget
 from .inf2 import Inf2Fields, Inf2Target
 from .labels import to_labels
 from .p5 import P5Fields, P5Target
@@ -42,11 +43,14 @@ __all__ = [
     "MAX_TAGS", "STANDARD_TAG_KEYS", "Acknowledgement", "AwsClusterFields", "AwsNetwork", "Backend", "DirectlyBuilt", "Fleet",
     "GcsBackend", "Inf2Fields", "Inf2Target", "LocalBackend", "Ownership", "P5Fields", "P5Target", "S3Backend", "ServingSpec", "Traffic",
     "TARGET_KINDS", "TpuV5eFields", "TpuV5eTarget", "Target", "choice_error", "field_errors", "standard_tags",
+    "GroqFields", "GroqTarget", "Routing",
 ]
 
-TARGET_KINDS: dict[str, type[_Model]] = {"aws-inf2": Inf2Target, "aws-p5": P5Target, "gcp-tpu-v5e": TpuV5eTarget}
+TARGET_KINDS: dict[str, type[_Model]] = {
+    "aws-inf2": Inf2Target, "aws-p5": P5Target, "gcp-tpu-v5e": TpuV5eTarget, "groq": GroqTarget,
+}
 
-Target = Annotated[Union[Inf2Target, P5Target, TpuV5eTarget], Field(discriminator="kind")]
+Target = Annotated[Union[Inf2Target, P5Target, TpuV5eTarget, GroqTarget], Field(discriminator="kind")]
 
 #: Fleet fields whose values become tags, by tag key: where a tag problem points.
 _STANDARD_TAG_FIELDS = {"CostCenter": "cost_center", "Owner": "owner", "Environment": "environment", "Fleet": "fleet"}
@@ -87,6 +91,14 @@ class Acknowledgement(_Model):
     ] = Field(description="Why the finding is accepted (who decided, until when); required and not blank.")
 
 
+class Routing(_Model):
+    """How the fleet's gateway routes: the first target serves, the others are fallbacks in this order."""
+
+    order: list[Name] = Field(
+        min_length=1, description="Every target name exactly once, primary first; default: the order of targets."
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The fleet
 
@@ -108,6 +120,9 @@ class Fleet(_Model):
         default_factory=list,
         description="Review findings the team accepts, each with its rule id and a reason; shown as acknowledged.",
     )
+    routing: Routing | None = Field(
+        None, description="The gateway's failover order (siliconfleet's LiteLLM config); default: the order of targets."
+    )
 
     @model_validator(mode="after")
     def _fleet_checks(self) -> "Fleet":
@@ -126,13 +141,43 @@ class Fleet(_Model):
             for key in target.tags:
                 if key in STANDARD_TAG_KEYS:
                     problems.append((f"targets[{i}].tags.{key}", f"{key!r} is set by siliconfleet and cannot be overridden"))
-            if isinstance(target, TpuV5eTarget):
+            if isinstance(target, TpuV5eTarget) or (isinstance(target, GroqTarget) and target.on_gcp):
                 problems.extend(self._label_problems(i, target))
             else:
                 problems.extend(tag_problems(self.tags_for(target), f"targets[{i}].tags"))
+        problems.extend(self._routing_problems())
         if problems:
             raise field_errors(problems)
         return self
+
+    def _routing_problems(self) -> list[tuple[str, str]]:
+        """routing.order names every target exactly once."""
+        if self.routing is None:
+            return []
+        from .report import suggest
+
+        names = [t.name for t in self.targets]
+        problems: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for i, name in enumerate(self.routing.order):
+            if name not in names:
+                problems.append((f"routing.order[{i}]", f"{name!r} is not a target of this fleet; targets: "
+                                                        f"{', '.join(names)}{suggest(name, names)}"))
+            elif name in seen:
+                problems.append((f"routing.order[{i}]", f"{name!r} is listed twice; list each target once"))
+            seen.add(name)
+        missing = [n for n in names if n not in seen]
+        if missing:
+            problems.append(("routing.order", f"does not list {', '.join(map(repr, missing))}; name every target once, "
+                                              "primary first (or drop routing to use the order of targets)"))
+        return problems
+
+    def routed_targets(self) -> list[Any]:
+        """The targets in the gateway's order: routing.order, else the order of targets."""
+        if self.routing is None:
+            return list(self.targets)
+        by_name = {t.name: t for t in self.targets}
+        return [by_name[name] for name in self.routing.order]
 
     def _label_problems(self, i: int, target: Any) -> list[tuple[str, str]]:
         """Tags that cannot become GCP labels, pointed at the field they come from."""
