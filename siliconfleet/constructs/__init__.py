@@ -4,6 +4,7 @@ The provider bindings load on first use, through siliconfleet.engine.
 """
 
 from .aws_cluster import AwsInferenceCluster
+from .groq import GroqEndpoint, GroqEndpointProps
 from .inf2 import Inf2Cluster, Inf2ClusterProps
 from .network import PrivateNetwork
 from .p5 import P5Cluster, P5ClusterProps
@@ -12,6 +13,8 @@ from .tpu import TpuV5eSlice, TpuV5eSliceProps
 
 __all__ = [
     "AwsInferenceCluster",
+    "GroqEndpoint",
+    "GroqEndpointProps",
     "Inf2Cluster",
     "Inf2ClusterProps",
     "P5Cluster",
