@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, engine
+from . import __version__, engine, gateway
 from .errors import Problem, SiliconfleetError
 from .spec import Fleet, load_fleet
 
@@ -57,7 +57,11 @@ class SynthResult:
 
 
 def stack_location(target) -> tuple[str, str]:
-    """(cloud, location) of the stack a target belongs to: an AWS region, or a GCP project/zone."""
+    """(cloud, location) of the stack a target belongs to: an AWS region, or a GCP project/zone.
+    A Groq target joins the stack of its secret store: the AWS region, or the GCP project (no zone)."""
+    if getattr(target, "kind", None) == "groq":
+        store = target.secret_store
+        return ("gcp", store.project) if store.type == "gcp-secret-manager" else ("aws", store.region)
     if hasattr(target, "project") and hasattr(target, "zone"):
         return "gcp", f"{target.project}/{target.zone}"
     return "aws", target.region
@@ -105,6 +109,7 @@ def synth_fleet(
     try:
         stacks = _synth_into(fleet, fleet_dir, staging, final_out=out_dir)
         write_inventory(staging / INVENTORY, fleet, stacks, fleet_sha256)
+        gateway.write_preview(staging, fleet, stack_plan(fleet))
         _replace_dir(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -115,11 +120,16 @@ def _synth_into(fleet: Fleet, fleet_dir: Path, staging: Path, final_out: Path) -
     stacks_mod = _stacks_module()
     app = engine.App(outdir=str(staging))
     plan = stack_plan(fleet)
-    for name, (cloud, location, targets) in plan.items():
-        stacks_mod.STACKS[cloud](
+    built = {
+        name: stacks_mod.STACKS[cloud](
             app, name, fleet=fleet, location=location, targets=targets,
             fleet_dir=fleet_dir, stack_dir=final_out / "stacks" / name,
         )
+        for name, (cloud, location, targets) in plan.items()
+    }
+    from .gateway.publish import publish
+
+    publish(fleet, built, plan)  # the gateway config Terraform completes, in the primary target's stack
     app.synth()
 
     from .constructs.tagging import check_cost_center_tags

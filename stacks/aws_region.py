@@ -1,5 +1,6 @@
 """One stack per AWS region of a fleet: the provider with cost-center default tags, the state
-backend, and one cluster construct per target in that region."""
+backend, one cluster construct per target in that region, and one GroqEndpoint per Groq target
+whose key lives in that region's Secrets Manager (readable by the region's serving roles)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from constructs import Construct
 
 from siliconfleet import engine
 from siliconfleet.backends import configure_backend
-from siliconfleet.constructs import Inf2Cluster, Inf2ClusterProps, P5Cluster, P5ClusterProps
+from siliconfleet.constructs import GroqEndpoint, GroqEndpointProps, Inf2Cluster, Inf2ClusterProps, P5Cluster, P5ClusterProps
 from siliconfleet.spec import Fleet
 
 CLUSTERS = {"aws-inf2": (Inf2Cluster, Inf2ClusterProps), "aws-p5": (P5Cluster, P5ClusterProps)}
+ENDPOINTS = {"groq": (GroqEndpoint, GroqEndpointProps)}
 
 
 class AwsRegionStack(engine.TerraformStack):
@@ -26,10 +28,19 @@ class AwsRegionStack(engine.TerraformStack):
         )
         configure_backend(self, fleet.backend, stack_name=name, fleet_dir=fleet_dir, stack_dir=stack_dir)
         self.clusters = {}
-        for target in targets:
+        for target in (t for t in targets if t.kind in CLUSTERS):
             construct, props = CLUSTERS[target.kind]
             fields = target.model_dump(exclude={"kind", "tags"})
             self.clusters[target.name] = construct(
                 self, target.name, props=props(**fields, **fleet.ownership(target))
+            )
+        # Groq keys are read by the serving roles of this region's clusters, built first
+        serving_roles = [cluster.instance_role_arn for cluster in self.clusters.values()]
+        self.endpoints = {}
+        for target in (t for t in targets if t.kind in ENDPOINTS):
+            construct, props = ENDPOINTS[target.kind]
+            fields = target.model_dump(exclude={"kind", "tags"})
+            self.endpoints[target.name] = construct(
+                self, target.name, props=props(**fields, **fleet.ownership(target)), serving_role_arns=serving_roles
             )
 

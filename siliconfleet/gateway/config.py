@@ -1,0 +1,181 @@
+"""The fleet's gateway configuration: one OpenAI-compatible front for every target, in the format
+of the LiteLLM proxy (``config.yaml``), rendered from ``templates/litellm_gateway.yaml.j2``.
+
+Clients ask for one model name, the fleet's name. The first target in routing order (the fleet's
+``routing.order``, else the order of ``targets``) serves it; every other target is a model group
+of its own, ``<fleet>/<target>``, listed as a fallback of the service in routing order. vLLM
+targets (aws-inf2, aws-p5, gcp-tpu-v5e) are ``hosted_vllm/<model>`` deployments at their private
+endpoints; a Groq target is ``groq/<model>`` at Groq's base URL with the key read from the
+environment (``os.environ/GROQ_API_KEY``), never written into the file.
+
+Addresses Terraform only knows at apply time (load balancers, TPU slices) come from a resolver:
+placeholders naming the Terraform output for the preview written beside the synthesized stacks,
+Terraform references for the copy Terraform fills in (``siliconfleet.gateway.publish``).
+This module is pure: no CDK engine, no cloud SDK.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..spec.groq import GROQ_API_KEY_ENV, GROQ_BASE_URL
+from ..templates import render
+
+TEMPLATE = "litellm_gateway.yaml.j2"
+#: Where `siliconfleet synth` writes the preview, relative to the output folder.
+PREVIEW = Path("gateway") / "litellm.yaml"
+#: The Terraform output (in the primary target's stack) that holds the complete configuration.
+OUTPUT = "gateway_litellm_config"
+#: A deployment's API key taken from the environment (LiteLLM's syntax).
+GROQ_API_KEY_REF = f"os.environ/{GROQ_API_KEY_ENV}"
+
+ApiBases = Callable[[Any], list[str]]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One entry of LiteLLM's model_list."""
+
+    id: str
+    target: str
+    kind: str
+    model_name: str
+    model: str
+    api_base: str
+    api_key: str | None = None
+    rpm: int | None = None
+    tpm: int | None = None
+
+
+def ssm_parameter_name(fleet: str) -> str:
+    """The SSM parameter that holds the configuration when the primary target's stack is on AWS."""
+    return f"/siliconfleet/{fleet}/_gateway/litellm.yaml"
+
+
+def output_key(target: Any) -> str:
+    return target.name.replace("-", "_")
+
+
+def litellm_model(target: Any) -> str:
+    """LiteLLM's provider/model string: Groq's own route, or an OpenAI-compatible vLLM server."""
+    if target.kind == "groq":
+        return f"groq/{target.model}"
+    return f"hosted_vllm/{target.serving.model}"
+
+
+def endpoint_outputs(target: Any) -> list[str]:
+    """The outputs (with index) that hold a target's API bases; none for Groq (known) or queued TPU slices."""
+    key = output_key(target)
+    if target.kind == "groq":
+        return []
+    if target.kind == "gcp-tpu-v5e":
+        return [] if target.provisioning == "queued" else [f"{key}_endpoint_urls[{i}]" for i in range(target.count)]
+    return [f"{key}_endpoint_url"]
+
+
+def stack_of(plan: Mapping[str, tuple[str, str, list]]) -> dict[str, str]:
+    """Target name -> stack name, from app.stack_plan()."""
+    return {target.name: name for name, (_, _, targets) in plan.items() for target in targets}
+
+
+def preview_api_bases(plan: Mapping[str, tuple[str, str, list]]) -> ApiBases:
+    """API bases as known at synth: Groq's URL, or a placeholder naming the output and its stack."""
+    stacks = stack_of(plan)
+
+    def api_bases(target: Any) -> list[str]:
+        if target.kind == "groq":
+            return [GROQ_BASE_URL]
+        return [f"<apply-time: output {name} of stack {stacks[target.name]}>" for name in endpoint_outputs(target)]
+
+    return api_bases
+
+
+def deployments(fleet: Any, api_bases: ApiBases) -> tuple[list[Deployment], list[str], list[str]]:
+    """(model_list entries, fallback model names in routing order, notes) for the fleet."""
+    service = fleet.fleet
+    out: list[Deployment] = []
+    fallbacks: list[str] = []
+    notes: list[str] = []
+    for target in fleet.routed_targets():
+        bases = api_bases(target)
+        if not bases:
+            notes.append(f"{target.name}: queued TPU slices get their addresses once granted; add its deployments then")
+            continue
+        primary = not out
+        model_name = service if primary else f"{service}/{target.name}"
+        if not primary:
+            fallbacks.append(model_name)
+        groq = target.kind == "groq"
+        for i, base in enumerate(bases):
+            out.append(Deployment(
+                id=target.name if len(bases) == 1 else f"{target.name}-{i}",
+                target=target.name,
+                kind=target.kind,
+                model_name=model_name,
+                model=litellm_model(target),
+                api_base=base,
+                api_key=GROQ_API_KEY_REF if groq else None,
+                rpm=target.rate_limits.requests_per_minute if groq else None,
+                tpm=target.rate_limits.tokens_per_minute if groq else None,
+            ))
+    return out, fallbacks, notes
+
+
+def _yaml_string(value: object) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML); Terraform references pass through."""
+    return json.dumps(str(value))
+
+
+def render_config(fleet: Any, api_bases: ApiBases, header: list[str]) -> str:
+    """The LiteLLM proxy configuration of ``fleet``, with API bases from ``api_bases``."""
+    items, fallbacks, notes = deployments(fleet, api_bases)
+    return render(
+        TEMPLATE,
+        fleet=fleet.fleet,
+        service=fleet.fleet,
+        order=[t.name for t in fleet.routed_targets()],
+        header=header,
+        api_key_env=GROQ_API_KEY_ENV,
+        deployments=items,
+        fallbacks=fallbacks,
+        notes=notes,
+        q=_yaml_string,
+    )
+
+
+def published(fleet: Any) -> bool:
+    """Whether Terraform publishes the configuration: for fleets of more than one target (with one,
+    the target's own endpoint output is the whole story and the preview names it)."""
+    return len(fleet.targets) > 1
+
+
+def home_stack(fleet: Any, plan: Mapping[str, tuple[str, str, list]]) -> str:
+    """The stack that publishes the configuration: the primary target's."""
+    return stack_of(plan)[fleet.routed_targets()[0].name]
+
+
+def preview(fleet: Any, plan: Mapping[str, tuple[str, str, list]]) -> str:
+    """The configuration with what synth knows; apply-time addresses as placeholders naming their output."""
+    header = ["Preview written by `siliconfleet synth`: <apply-time: ...> marks an address Terraform learns at apply."]
+    if published(fleet):
+        home = home_stack(fleet, plan)
+        cloud, location, _ = plan[home]
+        where = f"output {OUTPUT} of stack {home}"
+        if cloud == "aws":
+            where += f" and SSM parameter {ssm_parameter_name(fleet.fleet)} ({location})"
+        header.append(f"Terraform publishes the complete file at apply: {where}.")
+    else:
+        header.append("Fill it in from the named output after apply.")
+    return render_config(fleet, preview_api_bases(plan), header)
+
+
+def write_preview(out_dir: Path, fleet: Any, plan: Mapping[str, tuple[str, str, list]]) -> Path:
+    """Write the preview to ``<out_dir>/gateway/litellm.yaml``; returns its path."""
+    path = out_dir / PREVIEW
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(preview(fleet, plan))
+    return path
