@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .preflight.cli import add_parser as add_preflight_parser  # `preflight`: boto3 loads only when it runs
 
     add_preflight_parser(sub)
+    from .groq.cli import add_parser as add_groq_parser  # `groq set-key`: key from standard input only
+
+    add_groq_parser(sub)
     from .review.cli import add_parser as add_review_parser  # `review`: reads JSON; the CDK loads only to synth a stale output
 
     add_review_parser(sub)
