@@ -77,9 +77,9 @@ def run(args: argparse.Namespace) -> int:
     from .source import base_output, head_output
 
     checkov, why_not = _checkov(args.checkov)
+    base = base_output(Path(args.base)) if args.base else None  # before any synth: a bad --base fails fast
     fleet = Path(args.fleet or DEFAULT_FLEET)
     head = head_output(resolve_out(args.out), fleet, fleet_given=args.fleet is not None, log=_log)
-    base = base_output(Path(args.base)) if args.base else None
     report = build_report(head, base, checkov=checkov, checkov_off_reason=why_not, checkov_root=config_root())
     if args.format == "json":
         from .jsonout import render_json

@@ -17,28 +17,28 @@ from .model import Diff, FieldChange, TargetDelta, TargetReview
 EPSILON_USD = 0.005
 
 
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Leaves of a JSON document by dotted path; lists of scalars are one leaf, lists of objects go by index."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key in sorted(value):
-            out.update(flatten(value[key], f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        out = {}
-        for i, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}[{i}]"))
-        return out
-    return {prefix: value}
+def _objects(value: Any) -> bool:
+    """A list of objects (or an empty list): compared item by item."""
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _changes(old: Any, new: Any, path: str, out: list[FieldChange]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            _changes(old.get(key), new.get(key), f"{path}.{key}" if path else str(key), out)
+    elif _objects(old) and _objects(new):
+        for i in range(max(len(old), len(new))):
+            _changes(old[i] if i < len(old) else None, new[i] if i < len(new) else None, f"{path}[{i}]", out)
+    elif old != new:
+        out.append(FieldChange(path, old, new))
 
 
 def field_changes(base: Any, head: Any) -> tuple[FieldChange, ...]:
-    old, new = flatten(base), flatten(head)
-    return tuple(
-        FieldChange(path, old.get(path), new.get(path))
-        for path in sorted(set(old) | set(new))
-        if old.get(path) != new.get(path)
-    )
+    """What differs between two JSON documents, by path: objects field by field, lists of objects
+    item by item, anything else (a list of CIDRs, an object that appears) as a whole."""
+    out: list[FieldChange] = []
+    _changes(base, head, "", out)
+    return tuple(out)
 
 
 def _reason(side: str, target: TargetReview) -> str:

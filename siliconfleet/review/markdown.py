@@ -1,10 +1,11 @@
 """The review as a pull-request comment: the summary table first, every detail folded.
 
 GitHub rejects a comment longer than 65,536 characters. The report is built from sections of
-rows; when it would be longer, rows are dropped from the least important section first
-(inventory, cost details, diff, findings, and the summary table last), each cut section says
-how many rows it lost, and a note under the headline says the report was shortened and how to
-get all of it (``--format json``). Nothing here reads a clock or the environment: the same report
+rows; when it would be longer, rows are dropped from the least important sections first
+(inventory, then cost details, then the diff), and only then from the findings and the summary
+table together, in the same proportion, so that both keep their first rows (errors sort first).
+Each cut section says how many rows it lost, and a note under the headline says the report was
+shortened and how to get all of it (``--format json``). Nothing here reads a clock or the environment: the same report
 gives the same bytes.
 """
 
@@ -18,6 +19,8 @@ from .fmt import money, number, rate
 from .model import HOURS_PER_MONTH, Finding, Report, TargetDelta, TargetReview
 
 GITHUB_COMMENT_LIMIT = 65_536
+#: Sections at this priority or above (findings, the summary table) are cut together, last.
+LAST_TO_CUT = 3
 ICONS = {"error": ":x:", "warning": ":warning:", "acknowledged": ":ballot_box_with_check:"}
 
 
@@ -28,7 +31,7 @@ def cell(value: Any) -> str:
             .replace("|", "\\|").replace("\r", " ").replace("\n", " "))
 
 
-def code(value: Any, limit: int = 80) -> str:
+def code(value: Any, limit: int = 120) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
@@ -60,8 +63,9 @@ TRUNCATED = ("\n> [!NOTE]\n> This report was shortened to fit GitHub's comment l
              "how many. Run `siliconfleet review --format json` for the whole report.\n")
 
 
-def fit(sections: list[Section], cut_order: list[int], limit: int) -> str:
-    """Join the sections; if longer than ``limit``, cut rows in ``cut_order`` until it fits."""
+def fit(sections: list[Section], cut_order: list[list[int]], limit: int) -> str:
+    """Join the sections; if longer than ``limit``, cut rows group by group in ``cut_order`` (the
+    sections of one group keep the same share of their rows) until it fits."""
     def text(truncated: bool) -> str:
         joined = "".join(s.render() for s in sections)
         if not truncated:
@@ -71,16 +75,22 @@ def fit(sections: list[Section], cut_order: list[int], limit: int) -> str:
 
     if len(text(False)) <= limit:
         return text(False)
-    for index in cut_order:
-        section = sections[index]
-        low, high = 0, len(section.rows)
-        while low < high:  # the most rows of this section that still fit
-            section.shown = (low + high + 1) // 2
+    steps = 1000
+    for group in cut_order:
+        members = [sections[i] for i in group]
+
+        def share(step: int, members: list[Section] = members) -> None:
+            for section in members:
+                section.shown = len(section.rows) * step // steps
+
+        low, high = 0, steps
+        while low < high:  # the largest share of rows that still fits
+            share((low + high + 1) // 2)
             if len(text(True)) <= limit:
-                low = section.shown
+                low = (low + high + 1) // 2
             else:
-                high = section.shown - 1
-        section.shown = low
+                high = (low + high + 1) // 2 - 1
+        share(low)
         if len(text(True)) <= limit:
             return text(True)
     out = text(True)
@@ -296,5 +306,8 @@ def render_markdown(report: Report, *, limit: int = GITHUB_COMMENT_LIMIT) -> str
     if diff_section is not None:
         sections.append(diff_section)
     sections += [_cost(report), _inventory(report), Section(_footer(report))]
-    order = sorted((i for i, s in enumerate(sections) if s.rows), key=lambda i: sections[i].priority)
-    return fit(sections, order, limit)
+    groups: dict[int, list[int]] = {}
+    for i, section in enumerate(sections):
+        if section.rows:
+            groups.setdefault(min(section.priority, LAST_TO_CUT), []).append(i)
+    return fit(sections, [groups[p] for p in sorted(groups)], limit)
