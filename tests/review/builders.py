@@ -148,3 +148,73 @@ def save_stack(out: Path, stack: str, doc: dict[str, Any]) -> None:
 
 def deep(value: Any) -> Any:
     return copy.deepcopy(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The showcase: every kind of target, cost, change and finding in one small pull request
+
+SHOWCASE_KEY = "gsk" + "_" + "Zz98Yy76" * 4  # assembled at run time: no scanner should take this file for a leak
+
+
+def _lt(name: str, tokens: str = "required") -> dict[str, Any]:
+    tagged = {"CostCenter": "cc-1", "Target": name}
+    return {
+        "instance_type": "x", "metadata_options": {"http_endpoint": "enabled", "http_tokens": tokens},
+        "tags": tagged, "tag_specifications": [{"resource_type": k, "tags": tagged} for k in ("instance", "volume", "network-interface")],
+    }
+
+
+def showcase(root: Path) -> tuple[SynthOutput, SynthOutput]:
+    """(head, base) synth outputs of a pull request that changes a bit of everything."""
+    traffic = {"requests_per_minute": 60, "input_tokens_per_request": 800, "output_tokens_per_request": 300}
+    chat = inf2("chat-8b", instance_type="inf2.8xlarge", min_size=1, desired_size=2, max_size=4)
+    block = p5("eval-block", instance_type="p5.48xlarge", min_size=2, desired_size=None, max_size=2,
+               capacity={"type": "capacity-block", "reservation_id": None, "instance_count": None, "availability_zone_id": None,
+                         "purchase": {"start": "2026-12-01T11:30:00Z", "latest_start": None, "duration_hours": 48,
+                                      "instance_count": 2}})
+    base_fleet = fleet_doc(
+        chat | {"max_size": 2},
+        block,
+        tpu("tpu-qwen", accelerator_type="v5litepod-4", count=1),
+        groq("groq-70b"),
+        inf2("legacy-8b", instance_type="inf2.xlarge"),
+        fleet="showcase", traffic=traffic,
+    )
+    head_fleet = fleet_doc(
+        chat | {"spot_fraction": 0.5},
+        block,
+        tpu("tpu-qwen", accelerator_type="v5litepod-8", count=2),
+        groq("groq-70b", rate_limits={"requests_per_minute": 120, "tokens_per_minute": 200000}),
+        inf2("chat-70b-west", instance_type="inf2.48xlarge", region="us-west-2",
+             serving={**inf2()["serving"], "model": "meta-llama/Llama-3.3-70B-Instruct", "tensor_parallel_degree": 24}),
+        fleet="showcase", traffic={**traffic, "requests_per_minute": 90},
+        acknowledgements=[
+            {"rule": "SF-NET-001", "resource": "*/google_compute_firewall.*",
+             "reason": "public demo endpoint behind Cloud Armor; accepted by security, review 2027-01"},
+            {"rule": "SF-EC2-001", "resource": "showcase-aws-eu-west-1/*", "reason": "old bastion, removed in PR 42"},
+        ],
+    )
+    east = stack_doc({
+        "aws_launch_template": {"chat-8b_LaunchTemplate_1A": _lt("chat-8b"), "eval-block_LaunchTemplate_2B": _lt("eval-block", "optional")},
+        "aws_vpc_security_group_ingress_rule": {"chat-8b_ClientIngress0_3C": {
+            "cidr_ipv4": "0.0.0.0/0", "from_port": 8000, "to_port": 8000, "ip_protocol": "tcp", "tags": {"CostCenter": "cc-1"}}},
+        "aws_secretsmanager_secret": {"groq-70b_Secret_4D": {"name": "groq-70b", "provider": "aws.untagged"}},
+        "aws_ssm_parameter": {"groq-70b_Config_5E": {"name": "/showcase/groq", "type": "String",
+                                                       "value": f'{{"base_url": "https://api.groq.com/openai/v1", "key": "{SHOWCASE_KEY}"}}'}},
+    }) | {"provider": {"aws": [{"region": "us-east-1", "default_tags": [{"tags": {"CostCenter": "cc-1"}}]},
+                               {"region": "us-east-1", "alias": "untagged"}]}}
+    west = stack_doc({"aws_launch_template": {"chat-70b-west_LaunchTemplate_6F": _lt("chat-70b-west")}})
+    gcp = {"provider": {"google-beta": [{"project": "acme", "default_labels": {"cost_center": "cc-1"}}]},
+           "resource": {"google_compute_firewall": {"tpu-qwen_Firewall_7A": {
+               "name": "tpu-qwen-serving", "network": "default", "source_ranges": ["0.0.0.0/0"],
+               "allow": [{"protocol": "tcp", "ports": ["8000"]}], "labels": {"target": "tpu-qwen"}}}}}
+    head = write_output(root / "pr", head_fleet, {
+        "showcase-aws-us-east-1": (["chat-8b", "eval-block", "groq-70b"], east),
+        "showcase-aws-us-west-2": (["chat-70b-west"], west),
+        "showcase-gcp-acme-us-central1-a": (["tpu-qwen"], gcp),
+    }, fleet_sha256="1" * 64)
+    base = write_output(root / "main", base_fleet, {
+        "showcase-aws-us-east-1": (["chat-8b", "eval-block", "groq-70b", "legacy-8b"], stack_doc()),
+        "showcase-gcp-acme-us-central1-a": (["tpu-qwen"], {"resource": {}}),
+    }, fleet_sha256="2" * 64)
+    return head, base

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from siliconfleet.review.diff import diff, field_changes, flatten
+from siliconfleet.review.diff import diff, field_changes
 from siliconfleet.review.inventory import review_targets
 
 from .builders import fleet_doc, groq, inf2, output_of, tpu
@@ -101,8 +101,13 @@ def test_added_removed_and_changed_together_are_sorted_by_name():
     assert round(d.max_monthly_usd_delta, 2) == round(2 * INF2_8XL * 730, 2)
 
 
-def test_flatten_keeps_scalar_lists_whole_and_indexes_lists_of_objects():
-    assert flatten({"a": {"b": 1}, "c": [1, 2], "d": [{"e": 1}, {"e": 2}]}) == {"a.b": 1, "c": [1, 2], "d[0].e": 1, "d[1].e": 2}
+def test_field_changes_keep_scalar_lists_and_new_objects_whole_and_go_into_lists_of_objects():
+    base = {"a": {"b": 1}, "c": [1, 2], "d": [{"e": 1}], "f": None, "g": []}
+    head = {"a": {"b": 2}, "c": [1, 3], "d": [{"e": 1}, {"e": 2}], "f": {"x": 1}, "g": [{"rule": "SF-NET-001"}]}
+    assert [(c.path, c.base, c.head) for c in field_changes(base, head)] == [
+        ("a.b", 1, 2), ("c", [1, 2], [1, 3]), ("d[1]", None, {"e": 2}), ("f", None, {"x": 1}),
+        ("g[0]", None, {"rule": "SF-NET-001"}),
+    ]
     assert [c.path for c in field_changes({"x": 1}, {"y": 1})] == ["x", "y"]
 
 
