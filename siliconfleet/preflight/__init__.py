@@ -7,7 +7,7 @@
     report.exit_code           # 0 ok, 1 insufficient, 3 unknown
     print(report.render_table())
 
-Checks of targets whose kind the fleet file does not have yet run from explicit requests::
+The same checks run from explicit requests, without a fleet file::
 
     from siliconfleet.preflight import TpuRequest, GroqRequest, run_requests
     run_requests([TpuRequest(target="tpu", project="p", zone="us-central1-a", accelerator_type="v5litepod-4",

@@ -511,6 +511,9 @@ class AwsRun:
 
     def _judge(self, req: AwsTargetRequest, peers: list[AwsTargetRequest], fut: dict[str, Any]) -> list[CheckResult]:
         got = {k: outcome(f, AwsCallError, _internal) for k, f in fut.items()}
+        for value in got.values():  # credentials that expire mid-run: one line, not one per check
+            if isinstance(value, AwsCallError) and value.scope == "global" and value.message not in self.notes:
+                self.notes.append(value.message)
         results = [check_offering(req, got["offerings"], got.get("subnets"))]
         for market, count in req.counts().items():
             quota = catalog.ec2_quota(catalog.aws_instance_type(req.instance_type).family, market)  # type: ignore[arg-type]

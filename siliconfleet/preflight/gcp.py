@@ -50,6 +50,15 @@ def provisioning_modes() -> list[str]:
     return list(quota_data()["provisioning"])
 
 
+def request_from_target(target: Any) -> TpuRequest:
+    """The request of a ``gcp-tpu-v5e`` target: its slices' chips in its zone."""
+    shape = target.shape
+    return TpuRequest(
+        target=target.name, project=target.project, zone=target.zone, accelerator_type=shape.name,
+        runtime_version=target.runtime_version, chips=shape.chips * target.count, provisioning=target.provisioning,
+    )
+
+
 @dataclass(frozen=True)
 class TpuRequest:
     """What one TPU v5e target needs: ``chips`` of ``accelerator_type`` in ``zone`` of ``project``."""
@@ -368,6 +377,8 @@ def check_tpu_quota(
     """Quota of the provisioning mode in the zone, minus chips in use, against the chips needed."""
     check = "tpu-quota"
     mode = quota_data()["provisioning"][req.provisioning]
+    if not mode["quota_ids"]:
+        return unknown(req.target, "gcp", check, f"{req.provisioning} in {req.zone}: {mode['gate'].replace('ZONE', req.zone)}")
     if isinstance(quota_infos, GcpCallError):
         return unknown(req.target, "gcp", check, f"TPU quota could not be read: {quota_infos.message}", quota_infos.fix)
     if isinstance(nodes, GcpCallError):

@@ -46,6 +46,15 @@ class GroqRequest:
         return bool(self.requests_per_minute or self.tokens_per_minute)
 
 
+def request_from_target(target: Any) -> GroqRequest:
+    """The request of a ``groq`` target: its model, context and rate limits."""
+    limits = getattr(target, "rate_limits", None)
+    return GroqRequest(
+        target=target.name, model=target.model, max_model_len=getattr(target, "max_model_len", None),
+        requests_per_minute=getattr(limits, "requests_per_minute", None), tokens_per_minute=getattr(limits, "tokens_per_minute", None),
+    )
+
+
 class GroqCallError(Exception):
     def __init__(self, *, api: str, kind: str, message: str, fix: str | None = None, note: str | None = None,
                  headers: dict[str, str] | None = None):

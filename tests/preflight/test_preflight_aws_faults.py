@@ -152,3 +152,12 @@ def test_describe_regions_failing_is_a_note_and_the_target_regions_are_still_che
     assert [r.status for r in report.results] == [Status.OK, Status.OK]
     assert report.notes == ("region opt-in status unknown (ec2:DescribeRegions in us-east-1 was denied after 1 attempt "
                             "(UnauthorizedOperation)); calling every target region",)
+
+
+def test_credentials_expiring_mid_run_are_one_note(answered, clients, options):
+    answered.faults[(EC2, INSTANCES)] = Fault("expired", lambda r: ec2_error(r, 400, "RequestExpired", "Request has expired."))
+    report = run(clients, options)
+    quota = next(r for r in report.results if r.check == "quota-on-demand")
+    assert quota.status is Status.UNKNOWN
+    assert report.notes == ("AWS: the session credentials have expired; refresh them (`aws sso login`, or new STS credentials) and retry",)
+    assert answered.attempts[(EC2, INSTANCES, "us-east-1")] == 1

@@ -8,10 +8,12 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 
 from siliconfleet.errors import SiliconfleetError
-from siliconfleet.preflight import GcpClients, Status, TpuRequest, run_requests
+from siliconfleet.preflight import GcpClients, Status, TpuRequest, preflight, requests_of, run_requests
 from siliconfleet.preflight.gcp import GcpRun, chips_of
 from siliconfleet.preflight.pool import FactPool
+from siliconfleet.spec import validate_fleet
 
+from .conftest import fleet_doc
 from .fakes import LoopbackServer, google_error, sequence
 
 P, Z = "acme-ml", "us-central1-a"
@@ -219,8 +221,8 @@ def test_without_the_gcp_extra_the_checks_are_unknown_with_the_install_hint():
 
 
 def test_bad_requests_are_bad_input():
-    with pytest.raises(SiliconfleetError, match="provisioning 'reserved' is not one of on-demand, spot, preemptible"):
-        tpu(provisioning="reserved")
+    with pytest.raises(SiliconfleetError, match="provisioning 'flex-start' is not one of on-demand, queued, spot, preemptible, reserved"):
+        tpu(provisioning="flex-start")
     with pytest.raises(SiliconfleetError, match="chips must be at least 1"):
         tpu(chips=0)
 
@@ -230,3 +232,33 @@ def test_chips_of_accelerator_types():
     assert chips_of("v5litepod-512", None) == 512
     assert chips_of("custom", "2x4") == 8
     assert chips_of("custom") is None
+
+
+def tpu_target(name: str, **fields) -> dict:
+    target = {"kind": "gcp-tpu-v5e", "name": name, "project": P, "zone": Z, "network": {"cidr": "10.80.0.0/20"},
+              "serving": {"model": "meta-llama/Llama-3.1-8B-Instruct"}}
+    target.update(fields)
+    return target
+
+
+def test_gcp_tpu_v5e_targets_map_to_requests():
+    fleet = validate_fleet(fleet_doc(tpu_target("tpu-a", accelerator_type="v5litepod-4"),
+                                     tpu_target("tpu-b", topology="2x4", count=2, provisioning="spot", runtime_version="v2-tpuv5-litepod")))
+    a, b = requests_of(fleet)[0]
+    assert a == TpuRequest(target="tpu-a", project=P, zone=Z, accelerator_type="v5litepod-4",
+                           runtime_version="v2-alpha-tpuv5-lite", chips=4, provisioning="on-demand")
+    assert (b.accelerator_type, b.chips, b.provisioning, b.runtime_version) == ("v5litepod-8", 16, "spot", "v2-tpuv5-litepod")
+
+
+def test_a_fleet_with_tpu_targets_runs_the_gcp_checks(google):
+    fleet = validate_fleet(fleet_doc(tpu_target("tpu-a", accelerator_type="v5litepod-4"),
+                                     tpu_target("tpu-q", accelerator_type="v5litepod-4", provisioning="queued"),
+                                     tpu_target("tpu-r", accelerator_type="v5litepod-4", provisioning="reserved")))
+    report = preflight(fleet, gcp_clients=clients())
+    quota = {r.target: r for r in report.results if r.check == "tpu-quota"}
+    # on-demand and queued draw on one quota: 4 + 4 chips against a headroom of 12
+    assert quota["tpu-a"].status is Status.OK and quota["tpu-a"].summary.endswith("needs 4; 8 with tpu-q")
+    assert quota["tpu-r"].status is Status.UNKNOWN
+    assert quota["tpu-r"].summary.startswith(f"reserved in {Z}: reserved TPU capacity is gated by the project's reservation")
+    assert [r.target for r in report.results][:3] == ["tpu-a"] * 3
+    assert report.exit_code == 3

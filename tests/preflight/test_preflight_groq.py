@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from siliconfleet.preflight import GroqClient, GroqRequest, Status, run_requests
-from siliconfleet.preflight.groq import NO_KEY
+from siliconfleet.preflight.groq import NO_KEY, request_from_target
 
 from .fakes import LoopbackServer, sequence
 
@@ -160,3 +160,11 @@ def test_without_a_key_nothing_is_called(groq_api, monkeypatch):
     assert report.notes == (NO_KEY,)
     assert [r.status for r in report.results] == [Status.UNKNOWN, Status.UNKNOWN]
     assert groq_api.requests == [] and report.api_calls == {}
+
+
+def test_a_groq_target_maps_to_a_request():
+    from types import SimpleNamespace
+
+    target = SimpleNamespace(kind="groq", name="groq-70b", model="llama-3.3-70b-versatile", max_model_len=8192,
+                             rate_limits=SimpleNamespace(requests_per_minute=60, tokens_per_minute=100000))
+    assert request_from_target(target) == GroqRequest("groq-70b", "llama-3.3-70b-versatile", 8192, 60, 100000)

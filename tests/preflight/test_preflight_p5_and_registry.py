@@ -31,12 +31,12 @@ def by_check(report, target="h100"):
     return {r.check: r for r in report.results if r.target == target}
 
 
-def test_the_registry_covers_both_ec2_kinds_and_says_so_for_others():
-    assert set(TARGET_CHECKS) >= {"aws-inf2", "aws-p5"}
-    assert {TARGET_CHECKS[k].cloud for k in ("aws-inf2", "aws-p5")} == {"aws"}
+def test_the_registry_covers_every_kind_and_says_so_for_others():
+    assert {k: v.cloud for k, v in TARGET_CHECKS.items()} == {
+        "aws-inf2": "aws", "aws-p5": "aws", "gcp-tpu-v5e": "gcp", "groq": "groq"}
 
     class Odd:
-        kind, name = "gcp-tpu-v5e", "tpu"
+        kind, name = "edge-jetson", "edge"
 
     class FleetLike:
         targets = [Odd()]
@@ -44,7 +44,7 @@ def test_the_registry_covers_both_ec2_kinds_and_says_so_for_others():
     requests, orphans = requests_of(FleetLike())
     assert requests == []
     assert orphans[0].status is Status.UNKNOWN
-    assert orphans[0].summary == "no preflight checks exist for target kind 'gcp-tpu-v5e' yet"
+    assert orphans[0].summary == "no preflight checks exist for target kind 'edge-jetson' yet"
 
 
 def test_p5_capacity_maps_to_requests():
