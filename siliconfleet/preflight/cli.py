@@ -26,9 +26,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "preflight",
         help="check quotas, capacity and availability of every target before a deploy (read-only API calls)",
-        description="Check, for every target of the fleet file, that the silicon is offered where it goes, that quota "
-        "headroom covers max_size, that reserved capacity fits, and that spot is likely to be found. Exit 0 all ok, "
-        "1 something insufficient, 3 something unknown, 2 bad input.",
+        description="Check, for every target of the fleet file, that the silicon is offered where it goes (EC2 types in "
+        "the AZs, TPU v5e types and runtimes in the zone, Groq models), that quota headroom covers max_size (vCPU or "
+        "chip quotas, Groq rate limits), that reserved capacity fits, and that spot is likely to be found. Read-only. "
+        "Exit 0 all ok, 1 something insufficient, 3 something unknown, 2 bad input.",
     )
     p.add_argument("--fleet", default="fleet.yaml", help="fleet file, YAML or JSON (default: fleet.yaml)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="table (default) or json on stdout")
