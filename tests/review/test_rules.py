@@ -251,3 +251,27 @@ def test_sf_cost_001_on_a_fleet_with_a_kind_the_fleet_model_does_not_know(tmp_pa
     fleet = fleet_doc(inf2("big", instance_type="inf2.48xlarge"), groq("g"))
     out = write_output(tmp_path / "o", fleet, {"x-aws-us-east-1": (["big", "g"], stack_doc())})
     assert [f.resource for f in findings("SF-COST-001", out.path)] == ["target/big"]
+
+
+def test_sf_sec_001_first_pass_lets_every_credential_kind_through():
+    """The cheap first pass of SF-SEC-001 must never drop a kind that spec/secrets.py knows: one
+    sample per kind (a new kind there fails here until it has a sample and a marker)."""
+    from siliconfleet.review.rules.sf_sec_001 import MIN_LENGTH, candidate
+    from siliconfleet.spec import secrets
+
+    samples = {
+        "a Groq API key": GROQ_KEY,
+        "an AWS access key id": AWS_KEY_ID,
+        "an AWS secret access key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY",
+        "a private key (Google service-account key or similar)": '{"private_key_id": "abc"}',
+        "a Google API key": "AI" + "za" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
+        "an OpenAI-style API key": "sk" + "-proj-" + "a1B2c3D4e5F6g7H8i9J0k1L2",
+        "a Hugging Face token": "hf" + "_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6",
+        "a GitHub token": "gh" + "p_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+    }
+    assert set(samples) == {kind.name for kind in secrets.KINDS}
+    for name, sample in samples.items():
+        assert secrets.classify(sample).name == name, name
+        assert candidate(sample) and candidate(f"x = {sample};"), name
+    assert MIN_LENGTH <= min(len(sample) for sample in samples.values())
+    assert not candidate("${aws_security_group.chat-8b_InstanceSecurityGroup_FD926C8A.id}")
