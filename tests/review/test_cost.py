@@ -208,6 +208,14 @@ def test_groq_max_follows_the_targets_rate_limit():
     assert any("exceeds" in n for n in c.notes)
 
 
+def test_groq_behind_other_targets_in_the_routing_order_says_it_is_a_failover_figure():
+    c = cost(groq("g"), traffic=TRAFFIC, routing={"order": ["chat", "g"]})
+    assert c.monthly_usd == pytest.approx(3276.24)
+    assert any("routing.order puts it at position 2 of 2" in n for n in c.notes)
+    first = cost(groq("g"), traffic=TRAFFIC, routing={"order": ["g", "chat"]})
+    assert not any("routing.order" in n for n in first.notes)
+
+
 def test_groq_without_traffic_or_with_an_unlisted_model_is_unpriced():
     assert "traffic block" in cost(groq()).unpriced[0]
     assert "not in the catalog" in cost(groq(model="some-new-model"), traffic=TRAFFIC).unpriced[0]

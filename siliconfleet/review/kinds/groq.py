@@ -76,6 +76,11 @@ def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
         f"{money(cost_out)}; {money(monthly)}/month",
     ]
     notes = ["the fleet's whole traffic is priced on this target: an upper bound when a gateway splits traffic over several targets"]
+    order = list((fleet.get("routing") or {}).get("order") or [])
+    if target.get("name") in order and order.index(target["name"]) > 0:
+        place = order.index(target["name"]) + 1
+        notes.append(f"routing.order puts it at position {place} of {len(order)}: "
+                     "it serves traffic only when the targets ahead of it fail, so the figure is what a full failover costs")
     limits = target.get("rate_limits") or {}
     ceiling = limits.get("requests_per_minute")
     max_monthly = monthly
