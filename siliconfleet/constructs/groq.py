@@ -34,6 +34,10 @@ GCP_READ_ROLE = "roles/secretmanager.secretAccessor"
 _DAY = 86_400
 #: Cloud KMS rotation of a created key (CIS GCP 1.10: at most 90 days).
 GCP_KEY_ROTATION_DAYS = 90
+#: CDK's context key for the Terraform / OpenTofu releases a project targets (cdktf.json targetVersions).
+TARGET_VERSIONS_CONTEXT = "targetVersions"
+#: What write-only mode needs: ephemeral variables (1.10) and write-only arguments (1.11).
+WRITE_ONLY_TARGET_VERSIONS = {"terraform": ">=1.11.0", "opentofu": ">=1.11.0"}
 #: Terraform validates a write-only key's shape before it is sent (the value is never shown).
 _KEY_REGEX = "^gsk_[A-Za-z0-9]{20,}$"
 
@@ -121,6 +125,10 @@ class GroqEndpoint(Construct):
         self.secret_id: str | None = None
         self.api_key_variable: Any = None
         store = props.secret_store
+        if store.write_only and self.node.try_get_context(TARGET_VERSIONS_CONTEXT) is None:
+            # write-only arguments need Terraform (or OpenTofu) >= 1.11; a project that declares no
+            # targets is otherwise held to every release since 1.5.7 and CDK refuses to synthesize
+            self.node.set_context(TARGET_VERSIONS_CONTEXT, dict(WRITE_ONLY_TARGET_VERSIONS))
         if isinstance(store, AwsSecretsManagerStore):
             if serving_service_accounts:
                 raise SiliconfleetError("serving_service_accounts: an aws-secrets-manager secret is read by IAM roles; pass serving_role_arns")

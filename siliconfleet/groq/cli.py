@@ -42,15 +42,15 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=_set_key)
 
 
-def read_key(stream: TextIO, *, prompt: bool, ask: Callable[[str], str] = getpass.getpass) -> str:
-    """The key from ``stream``, or typed without echo when it is a terminal and ``prompt`` is set."""
+def read_key(stream: TextIO, *, prompt: bool, ask: Callable[[str], str] | None = None) -> str:
+    """The key from ``stream``, or typed without echo (getpass) when it is a terminal and ``prompt`` is set."""
     if stream.isatty():
         if not prompt:
             raise SiliconfleetError(
                 "standard input is a terminal: pipe the key in (for example from your password manager) "
                 "or pass --prompt to type it without echo; nothing was stored"
             )
-        return check_key_shape(ask("Groq API key (not echoed): "))
+        return check_key_shape((ask or getpass.getpass)("Groq API key (not echoed): "))
     text = stream.read(MAX_INPUT + 1)
     if len(text) > MAX_INPUT:
         raise SiliconfleetError(f"standard input holds more than {MAX_INPUT} characters: pipe the key alone; nothing was stored")

@@ -74,11 +74,15 @@ def quiet_sdk_logs() -> Iterator[None]:
             logging.getLogger(name).setLevel(level)
 
 
+def _stack(stack: str | None) -> str:
+    return f"the stack {stack}" if stack else "the stack that creates it"
+
+
 def _scrub(text: str, key: str) -> str:
     return secrets.redact(text.replace(key, secrets.REDACTED))
 
 
-def put_aws(key: str, store: AwsSecretsManagerStore, secret_id: str, *, client: Any = None, stack: str = "its stack") -> Stored:
+def put_aws(key: str, store: AwsSecretsManagerStore, secret_id: str, *, client: Any = None, stack: str | None = None) -> Stored:
     """PutSecretValue on the target's secret; errors say what to do, never the key."""
     import boto3
     from botocore.config import Config
@@ -96,7 +100,7 @@ def put_aws(key: str, store: AwsSecretsManagerStore, secret_id: str, *, client: 
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "Error"), _scrub(str(error.get("Message", "")), key)
         if code == "ResourceNotFoundException":
-            raise KeyStoreError(f"{where} does not exist: apply the stack {stack} first (Terraform creates the secret, "
+            raise KeyStoreError(f"{where} does not exist: apply {_stack(stack)} first (Terraform creates the secret, "
                                 "set-key fills it); nothing was stored") from None
         if code in ("AccessDeniedException", "AccessDenied"):
             raise KeyStoreError(f"not allowed to write {where} ({message}): it takes secretsmanager:PutSecretValue on the "
@@ -117,7 +121,7 @@ def _crc32c(data: bytes) -> int | None:
     return int(google_crc32c.value(data))
 
 
-def put_gcp(key: str, store: GcpSecretManagerStore, secret_id: str, *, client: Any = None, stack: str = "its stack") -> Stored:
+def put_gcp(key: str, store: GcpSecretManagerStore, secret_id: str, *, client: Any = None, stack: str | None = None) -> Stored:
     """AddSecretVersion on the target's secret; errors say what to do, never the key."""
     if client is None:
         try:
@@ -138,7 +142,7 @@ def put_gcp(key: str, store: GcpSecretManagerStore, secret_id: str, *, client: A
         with quiet_sdk_logs():
             version = client.add_secret_version(request={"parent": parent, "payload": payload}, timeout=30)
     except gexc.NotFound:
-        raise KeyStoreError(f"secret {parent} does not exist: apply the stack {stack} first (Terraform creates the secret, "
+        raise KeyStoreError(f"secret {parent} does not exist: apply {_stack(stack)} first (Terraform creates the secret, "
                             "set-key fills it); nothing was stored") from None
     except gexc.PermissionDenied as exc:
         raise KeyStoreError(f"not allowed to add a version to {parent} ({_scrub(exc.message or '', key)}): it takes "
@@ -148,7 +152,7 @@ def put_gcp(key: str, store: GcpSecretManagerStore, secret_id: str, *, client: A
     return Stored(secret=parent, version=str(version.name))
 
 
-def store_key(key: str, target: Any, *, fleet: str, client: Any = None, stack: str = "its stack") -> Stored:
+def store_key(key: str, target: Any, *, fleet: str, client: Any = None, stack: str | None = None) -> Stored:
     """Store ``key`` (checked for Groq's shape) in the secret of the Groq ``target`` of fleet ``fleet``."""
     key = check_key_shape(key)
     store = target.secret_store
