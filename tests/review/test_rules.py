@@ -275,3 +275,16 @@ def test_sf_sec_001_first_pass_lets_every_credential_kind_through():
         assert candidate(sample) and candidate(f"x = {sample};"), name
     assert MIN_LENGTH <= min(len(sample) for sample in samples.values())
     assert not candidate("${aws_security_group.chat-8b_InstanceSecurityGroup_FD926C8A.id}")
+
+
+def test_the_engine_free_tag_check_reads_google_labels_like_tagging_py():
+    """Google resources take labels (labels_input) in the google-beta bindings: same answers both ways."""
+    from siliconfleet.constructs import tagging
+    from siliconfleet.review import tagcheck
+
+    private = tagcheck._private_tagging()
+    types = ["google_compute_firewall", "google_secret_manager_secret", "google_service_account", "google_tpu_v2_vm"]
+    answers = {t: private.taggable(t) for t in types}
+    assert answers == {t: tagging.taggable(t) for t in types}
+    assert answers == {"google_compute_firewall": False, "google_secret_manager_secret": True,
+                       "google_service_account": False, "google_tpu_v2_vm": True}
