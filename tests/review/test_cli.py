@@ -208,3 +208,14 @@ def test_the_siliconfleet_error_of_a_broken_inventory_names_the_file(tmp_path, c
     code, _, err = review(capsys, "--out", "out")
     assert code == 2 and "siliconfleet.json is not valid JSON" in err
     assert issubclass(SiliconfleetError, ValueError)
+
+
+def test_review_synthesizes_a_missing_output_and_reports_as_on_one_synthesized_by_synth(ci_run, capsys, tmp_path, monkeypatch):
+    shutil.copy(FIXTURES / "base.yaml", tmp_path / "fleet.yaml")
+    monkeypatch.chdir(tmp_path)
+    code, fresh, err = review(capsys, "--out", "out", "--checkov", "off", "--format", "json")
+    assert code == 0 and "out does not exist: synthesizing fleet.yaml" in err
+    assert (tmp_path / "out" / "siliconfleet.json").exists()
+    monkeypatch.chdir(ci_run["base_dir"])
+    code, reference, _ = review(capsys, "--out", str(ci_run["base_out"]), "--checkov", "off", "--format", "json")
+    assert code == 0 and fresh == reference
