@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 
+import yaml
+
 from siliconfleet.review.markdown import GITHUB_COMMENT_LIMIT
 
 from .builders import WORKFLOW, workflow, workflow_commands
 
 
-def test_the_workflow_lives_under_examples_ci_not_beside_the_fleet_files():
-    assert WORKFLOW.parent.name == "ci"
-    assert WORKFLOW.parent.parent.name == "examples"
+def test_the_workflow_lives_under_examples_ci_not_among_the_fleet_files_the_checkov_gate_reads():
+    assert WORKFLOW.is_file()
+    examples = WORKFLOW.parent.parent
+    for path in [*examples.glob("*.yaml"), *examples.glob("*.yml")]:
+        assert "jobs" not in (yaml.safe_load(path.read_text()) or {}), f"{path.name} is a workflow among the fleet files"
 
 
 def test_the_workflow_synthesizes_base_and_pr_reviews_with_base_and_posts_the_markdown():

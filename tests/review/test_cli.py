@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from siliconfleet.cli import main
-from siliconfleet.errors import SiliconfleetError
 from siliconfleet.review.findings import acknowledge, covers
 from siliconfleet.review.model import Finding
 from siliconfleet.review.source import head_output, staleness
@@ -207,7 +206,6 @@ def test_the_siliconfleet_error_of_a_broken_inventory_names_the_file(tmp_path, c
     monkeypatch.chdir(tmp_path)
     code, _, err = review(capsys, "--out", "out")
     assert code == 2 and "siliconfleet.json is not valid JSON" in err
-    assert issubclass(SiliconfleetError, ValueError)
 
 
 def test_review_synthesizes_a_missing_output_and_reports_as_on_one_synthesized_by_synth(ci_run, capsys, tmp_path, monkeypatch):
