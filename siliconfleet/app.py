@@ -132,7 +132,7 @@ def _synth_into(fleet: Fleet, fleet_dir: Path, staging: Path, final_out: Path) -
     publish(fleet, built, plan)  # the gateway config Terraform completes, in the primary target's stack
     app.synth()
 
-    from .constructs.tagging import check_cost_center_tags
+    from .tagcheck import check_cost_center_tags
 
     summaries, problems = [], []
     for name, (_, _, targets) in plan.items():

@@ -89,7 +89,7 @@ def test_failed_check_leaves_previous_output_untouched(fleet_dict, tmp_path, mon
     out = tmp_path / "out"
     out.mkdir()
     (out / "previous.txt").write_text("last good synth")
-    import siliconfleet.constructs.tagging as tagging
+    import siliconfleet.tagcheck as tagging
 
     monkeypatch.setattr(tagging, "check_cost_center_tags", lambda doc: [tagging.UntaggedResource("aws_vpc.x", "no CostCenter tag")])
     with pytest.raises(SiliconfleetError) as info:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from siliconfleet.constructs import check_cost_center_tags
-from siliconfleet.constructs.tagging import taggable
+from siliconfleet.tagcheck import taggable
 
 TAGS = {"CostCenter": "cc-1", "Owner": "o"}
 
@@ -61,3 +61,36 @@ def test_launch_template_must_tag_what_it_launches(kinds):
 
 def test_tag_expression_is_not_trusted():
     assert addresses(check_cost_center_tags(doc({"aws_vpc": {"v": {"tags": "${var.tags}"}}}))) == ["aws_vpc.v"]
+
+
+@pytest.mark.parametrize(
+    "rtype",
+    ["aws_vpc", "aws_route", "aws_launch_template", "aws_lb", "aws_iam_role_policy_attachment", "aws_kms_key",
+     "aws_ec2_capacity_block_reservation", "google_tpu_v2_vm", "google_compute_firewall", "google_service_account",
+     "google_secret_manager_secret"],
+)
+def test_reading_the_binding_source_agrees_with_importing_it(rtype: str):
+    from siliconfleet import engine
+
+    prefix, load, attribute = ("aws_", engine.aws, "tags_input") if rtype.startswith("aws_") else ("", engine.google_beta, "labels_input")
+    module_name = rtype[len(prefix):]
+    module = load(module_name)
+    cls = getattr(module, "".join(part.capitalize() for part in module_name.split("_")))
+    assert taggable(rtype) is hasattr(cls, attribute)
+
+
+def test_unknown_types_are_not_taggable():
+    assert not taggable("aws_not_a_resource") and not taggable("random_id") and not taggable("aws_../x")
+
+
+def test_the_check_imports_no_cdk_engine():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from siliconfleet.tagcheck import check_cost_center_tags, taggable;"
+        "assert taggable('aws_vpc') and taggable('google_tpu_v2_vm');"
+        "print(sorted(m for m in ('cdktn', 'cdktf', 'constructs', 'jsii') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.stdout.strip() == "[]", proc.stderr

@@ -64,6 +64,11 @@ class MachineImage(_Row):
     min_root_volume_gib: int
 
 
+def catalog_data(name: str) -> dict:
+    """A parsed data file of the catalog (``data/<name>``), cached; callers must not mutate it."""
+    return _load(name)
+
+
 @cache
 def _load(name: str) -> dict:
     """A parsed data file (cached: callers must not mutate it)."""

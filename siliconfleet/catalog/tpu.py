@@ -88,11 +88,6 @@ def tpu_v5e_runtime_versions() -> tuple[str, ...]:
     return tuple(_load("tpu_v5e.yaml")["runtime_versions"])
 
 
-def tpu_v5e_quota_id(provisioning: str) -> str:
-    """The tpu.googleapis.com quota ID for a provisioning mode (on-demand, spot, reserved, queued)."""
-    return _load("tpu_v5e.yaml")["quotas"][provisioning]
-
-
 def tpu_serving_package() -> str:
     """The pinned pip requirement of the TPU serving stack (vllm-tpu==X)."""
     return _load("tpu_v5e.yaml")["serving_package"]

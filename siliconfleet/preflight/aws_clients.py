@@ -235,7 +235,7 @@ class AwsClients:
                 return AwsCallError(
                     api=api, location=region, kind="access-denied", scope="region", attempts=attempts,
                     message=f"{api} in {region} was denied after {tries} ({code})",
-                    fix=f"allow {api} to the caller (docs/preflight.md has the minimal read-only policy)",
+                    fix=f"allow {api} to the caller (the README's Preflight section has the minimal read-only policy)",
                 )
             if code in THROTTLING_CODES:
                 return AwsCallError(api=api, location=region, kind="throttled", scope="call", attempts=attempts,

@@ -13,13 +13,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
 
 from .. import catalog
-from ..catalog import Quota
+from ..catalog import Quota, catalog_data
 from .aws_clients import AwsCallError, AwsClients
 from .pool import Fetched
 
@@ -88,8 +86,7 @@ def fetch_zone_ids(clients: AwsClients, region: str) -> Fetched:
 
 @cache
 def _family_rules() -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
-    text = resources.files(__package__).joinpath("data", "aws_quota_families.yaml").read_text(encoding="utf-8")
-    doc = yaml.safe_load(text)
+    doc = catalog_data("aws_quota_families.yaml")
     return tuple(
         (re.compile(rule["match"]), rule["family"], tuple(rule.get("markets", ("on_demand", "spot"))))
         for rule in doc["rules"]

@@ -21,11 +21,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
 
+from ..catalog import catalog_data
 from ..catalog.tpu import tpu_v5e_types
 from ..errors import SiliconfleetError
 from .pool import FactPool, Fetched, outcome
@@ -42,8 +41,7 @@ RELEASED_STATES = {"DELETING", "TERMINATED", "PREEMPTED", "HIDDEN", "HIDING"}
 
 @cache
 def quota_data() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("data", "gcp_tpu_quotas.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return catalog_data("gcp_tpu_quotas.yaml")
 
 
 def provisioning_modes() -> list[str]:

@@ -1,4 +1,4 @@
-"""docs/preflight.md stays true: its IAM policy grants exactly the AWS operations preflight calls."""
+"""The README's preflight section stays true: its IAM policy grants exactly the AWS operations preflight calls."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from tests.conftest import ROOT
 
-DOC = ROOT / "docs" / "preflight.md"
+DOC = ROOT / "README.md"
 SOURCE = ROOT / "siliconfleet" / "preflight" / "aws_facts.py"
 
 
@@ -24,7 +24,7 @@ def called_operations() -> set[str]:
 
 def test_the_iam_policy_covers_every_call_and_nothing_else():
     called = called_operations()
-    assert len(called) == 11  # if this changes, update the policy in docs/preflight.md
+    assert len(called) == 11  # if this changes, update the policy in the README (Preflight section)
     assert policy_actions() == called
 
 

@@ -20,7 +20,7 @@ from siliconfleet.review.rules.sf_ec2_001 import imdsv1_problem
 from siliconfleet.review.rules.sf_net_001 import open_ingress
 from siliconfleet.review.source import base_output
 
-from .builders import deep, fleet_doc, groq, inf2, load_stack, save_stack, stack_doc, write_output
+from .builders import fleet_doc, groq, inf2, load_stack, save_stack, stack_doc, write_output
 
 PR_EAST = "review-demo-aws-us-east-1"
 PR_WEST = "review-demo-aws-us-west-2"
@@ -80,30 +80,6 @@ def test_sf_tag_001_provider_default_tags_cover_every_taggable_resource(tmp_path
     resources = {"aws_s3_bucket": {"logs": {"bucket": "logs"}}}
     out = write_output(tmp_path / "o", fleet_doc(inf2("chat")), {"x-aws-us-east-1": (["chat"], stack_doc(resources))})
     assert findings("SF-TAG-001", out.path) == []
-
-
-def test_the_engine_free_tag_check_gives_tagging_pys_answers(ci_run, tmp_path):
-    """review/tagcheck.py runs constructs/tagging.py with binding outlines read from source; the
-    real module imports the bindings. Both must agree on every resource type and every stack."""
-    from siliconfleet.constructs import tagging
-    from siliconfleet.review import tagcheck
-
-    private = tagcheck._private_tagging()
-    assert private is not tagging and private.engine.__class__ is tagcheck.BindingSources
-    docs = [load_stack(ci_run["pr_out"], PR_EAST), load_stack(ci_run["pr_out"], PR_WEST)]
-    # (not an unknown aws_ type: the real taggable() lets engine.aws()'s SiliconfleetError escape for one)
-    types = sorted({t for d in docs for t in d["resource"]} | {"aws_s3_bucket", "aws_instance", "random_id"})
-    assert {t: private.taggable(t) for t in types} == {t: tagging.taggable(t) for t in types}
-    assert private.taggable("aws_vpc") and not private.taggable("aws_route") and not private.taggable("aws_not_a_resource")
-    broken = deep(docs[0]) | {"provider": {"aws": [{"region": "us-east-1"}]}}
-    for group in broken["resource"].values():
-        for body in group.values():
-            body.pop("tags", None)
-    assert [str(p) for p in private.check_cost_center_tags(broken)] == [str(p) for p in tagging.check_cost_center_tags(broken)]
-    assert private.check_cost_center_tags(broken)  # the case is really non-compliant
-
-
-# --- SF-NET-001 ---------------------------------------------------------------------------------
 
 
 def test_sf_net_001_compliant_on_the_synthesized_stacks_whose_only_open_rule_is_https_egress(ci_run):
@@ -275,16 +251,3 @@ def test_sf_sec_001_first_pass_lets_every_credential_kind_through():
         assert candidate(sample) and candidate(f"x = {sample};"), name
     assert MIN_LENGTH <= min(len(sample) for sample in samples.values())
     assert not candidate("${aws_security_group.chat-8b_InstanceSecurityGroup_FD926C8A.id}")
-
-
-def test_the_engine_free_tag_check_reads_google_labels_like_tagging_py():
-    """Google resources take labels (labels_input) in the google-beta bindings: same answers both ways."""
-    from siliconfleet.constructs import tagging
-    from siliconfleet.review import tagcheck
-
-    private = tagcheck._private_tagging()
-    types = ["google_compute_firewall", "google_secret_manager_secret", "google_service_account", "google_tpu_v2_vm"]
-    answers = {t: private.taggable(t) for t in types}
-    assert answers == {t: tagging.taggable(t) for t in types}
-    assert answers == {"google_compute_firewall": False, "google_secret_manager_secret": True,
-                       "google_service_account": False, "google_tpu_v2_vm": True}

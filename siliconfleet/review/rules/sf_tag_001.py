@@ -1,7 +1,7 @@
 """SF-TAG-001: a taggable resource would be created without a CostCenter tag (or cost_center label).
 
-The check is siliconfleet's own cost-center check (``constructs/tagging.py``), read without the
-CDK engine (see ``review/tagcheck.py``): a resource is tagged when its own tags or its provider's
+The check is siliconfleet's own cost-center check (``siliconfleet/tagcheck.py``, the one synth
+runs; it needs no CDK engine): a resource is tagged when its own tags or its provider's
 default tags carry CostCenter; an Auto Scaling group needs a CostCenter tag block, and a launch
 template must tag the instances, volumes and network interfaces it launches.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...tagcheck import check_cost_center_tags
 from ..findings import Rule, RuleContext, stack_resource
 from ..model import Finding
-from ..tagcheck import check_cost_center_tags
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
