@@ -19,8 +19,7 @@ Names are imported on first use (PEP 562): building the command line imports
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "api": ("PreflightOptions", "aws_clients_for", "preflight", "preflight_file", "requests_of", "run_requests"),
@@ -31,19 +30,4 @@ _EXPORTS = {
     "registry": ("TARGET_CHECKS", "KindChecks"),
     "results": ("CheckResult", "EXIT_BAD_INPUT", "EXIT_INSUFFICIENT", "EXIT_OK", "EXIT_UNKNOWN", "Evidence", "Report", "Status"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'siliconfleet.preflight' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -15,8 +15,7 @@ Names are imported on first use (PEP 562), so that building the command line sta
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "core": ("build_report",),
@@ -28,52 +27,4 @@ _EXPORTS = {
     "rules": ("pack",),
     "source": ("SynthOutput", "base_output", "head_output"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = [
-    "Finding",
-    "GITHUB_COMMENT_LIMIT",
-    "HOURS_PER_MONTH",
-    "Kind",
-    "Price",
-    "Report",
-    "Rule",
-    "RuleContext",
-    "SynthOutput",
-    "TargetCost",
-    "TargetReview",
-    "acknowledge",
-    "base_output",
-    "build_report",
-    "head_output",
-    "pack",
-    "rebuild_fleet",
-    "register",
-    "render_json",
-    "render_markdown",
-    "report_dict",
-]
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-if TYPE_CHECKING:
-    from .core import build_report
-    from .findings import Rule, RuleContext, acknowledge, rebuild_fleet
-    from .jsonout import render_json, report_dict
-    from .kinds import Kind, register
-    from .markdown import GITHUB_COMMENT_LIMIT, render_markdown
-    from .model import HOURS_PER_MONTH, Finding, Price, Report, TargetCost, TargetReview
-    from .rules import pack
-    from .source import SynthOutput, base_output, head_output
+__all__, __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -15,8 +15,7 @@ Names are imported on first use (PEP 562), so that building the command line, wh
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "advisor": ("EdgeVerdict", "Option", "Recommendation", "SizingResult", "size"),
@@ -26,51 +25,4 @@ _EXPORTS = {
     "plot": ("render_svg", "write_plot"),
     "render": ("render_table", "result_dict"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = [
-    "Assumptions",
-    "DTYPES",
-    "Dtype",
-    "EdgeVerdict",
-    "Finding",
-    "MemoryEstimate",
-    "ModelShape",
-    "Option",
-    "RULE_OVERSIZE",
-    "Recommendation",
-    "SizingRequest",
-    "SizingResult",
-    "TargetSizing",
-    "build_request",
-    "memory_estimate",
-    "oversize_findings",
-    "render_svg",
-    "render_table",
-    "result_dict",
-    "size",
-    "size_fleet",
-    "target_hardware",
-    "write_plot",
-]
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-if TYPE_CHECKING:
-    from .advisor import EdgeVerdict, Option, Recommendation, SizingResult, size
-    from .fleet import RULE_OVERSIZE, Finding, TargetSizing, oversize_findings, size_fleet, target_hardware
-    from .model import DTYPES, Assumptions, Dtype, MemoryEstimate, ModelShape, SizingRequest, build_request, memory_estimate
-    from .plot import render_svg, write_plot
-    from .render import render_table, result_dict
+__all__, __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
