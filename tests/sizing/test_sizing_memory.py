@@ -155,7 +155,7 @@ def test_kv_heads_must_divide_attention_heads():
 def test_package_exports_resolve_lazily():
     import siliconfleet.sizing as sizing
 
-    assert sorted(sizing.__all__) == sorted(sizing._WHERE)
+    assert sorted(sizing.__all__) == sorted(name for names in sizing._EXPORTS.values() for name in names)
     for name in sizing.__all__:
         assert getattr(sizing, name) is not None
     with pytest.raises(AttributeError):
