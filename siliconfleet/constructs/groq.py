@@ -32,7 +32,7 @@ AWS_READ_ACTION = "secretsmanager:GetSecretValue"
 GCP_READ_ROLE = "roles/secretmanager.secretAccessor"
 #: Seconds per day, for Secret Manager's version_destroy_ttl and Cloud KMS rotation periods.
 _DAY = 86_400
-#: Cloud KMS rotation of a created key (CIS GCP 1.10: at most 90 days).
+#: Cloud KMS rotation of a created key (checkov CKV_GCP_43 and the CIS Google Cloud benchmark: at most 90 days).
 GCP_KEY_ROTATION_DAYS = 90
 #: CDK's context key for the Terraform / OpenTofu releases a project targets (cdktf.json targetVersions).
 TARGET_VERSIONS_CONTEXT = "targetVersions"
@@ -132,14 +132,14 @@ class GroqEndpoint(Construct):
         if isinstance(store, AwsSecretsManagerStore):
             if serving_service_accounts:
                 raise SiliconfleetError("serving_service_accounts: an aws-secrets-manager secret is read by IAM roles; pass serving_role_arns")
-            self.readers = _check_readers(serving_role_arns, _ROLE_ARN, "serving_role_arns", "an IAM role ARN") + list(props.reader_role_arns)
+            serving = _check_readers(serving_role_arns, _ROLE_ARN, "serving_role_arns", "an IAM role ARN")
+            self.readers = list(dict.fromkeys([*serving, *props.reader_role_arns]))  # each reader once
             self._aws(store)
         else:
             if serving_role_arns:
                 raise SiliconfleetError("serving_role_arns: a gcp-secret-manager secret is read by service accounts; pass serving_service_accounts")
-            self.readers = _check_readers(
-                serving_service_accounts, _SA_EMAIL, "serving_service_accounts", "a service account email"
-            ) + list(props.reader_service_accounts)
+            serving = _check_readers(serving_service_accounts, _SA_EMAIL, "serving_service_accounts", "a service account email")
+            self.readers = list(dict.fromkeys([*serving, *props.reader_service_accounts]))
             self._gcp(store)
         self._outputs()
 

@@ -92,7 +92,7 @@ def gcp_variants(monkeypatch_module) -> dict[str, Any]:
     def build(stack):
         engine.google_beta("provider").GoogleBetaProvider(stack, "google-beta", project="acme-inference-prod")
         GroqEndpoint(stack, "wo", props=props(
-            name="groq-wo", reader_role_arns=[], tags={},
+            name="groq-wo", reader_role_arns=[], tags={}, reader_service_accounts=GCP_SERVING,
             secret_store={**GCP_STORE, "write_only": True, "kms_key_name": key, "deletion_protection": False, "recovery_window_days": 0},
         ), serving_service_accounts=GCP_SERVING)
 
@@ -315,7 +315,7 @@ def test_gcp_write_only_mode_and_an_existing_key(gcp_variants):
     assert secret["replication"]["auto"]["customer_managed_encryption"]["kms_key_name"] == key
     assert secret["deletion_protection"] is False and "version_destroy_ttl" not in secret
     assert not resources(doc, "google_kms_crypto_key") and not resources(doc, "google_kms_key_ring")
-    # no listed readers and no serving accounts beyond the one passed in
+    # a reader that is also a serving account is granted once
     assert [m["member"] for m in resources(doc, "google_secret_manager_secret_iam_member").values()] == [f"serviceAccount:{GCP_SERVING[0]}"]
 
 
