@@ -134,3 +134,14 @@ def test_tpu_slice_in_a_plain_cdktf_stack():
     (queued,) = doc["resource"]["google_tpu_v2_queued_resource"].values()
     assert queued["tpu"]["node_spec"][0]["node"]["network_config"]["enable_external_ips"] is False
     assert check_cost_center_tags(doc) == []
+
+
+def test_building_the_command_line_loads_no_subcommand_work():
+    """Every subcommand's parser is built for any command: none may load models, SDKs or the engine."""
+    code = (
+        "import sys; from siliconfleet.cli import build_parser; build_parser();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'yaml', 'boto3', 'jsii', 'cdktn', 'cdktf')"
+        " or m.startswith(('siliconfleet.spec', 'siliconfleet.catalog', 'siliconfleet.groq.keys'))))"
+    )
+    proc = run_python(code)
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr

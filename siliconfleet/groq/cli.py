@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from ..errors import SiliconfleetError
-from .keys import MAX_INPUT, KeyStoreError, check_key_shape, store_key
 
 EXIT_STORE_FAILED = 1
 
@@ -44,6 +43,8 @@ def add_parser(subparsers: Any) -> None:
 
 def read_key(stream: TextIO, *, prompt: bool, ask: Callable[[str], str] | None = None) -> str:
     """The key from ``stream``, or typed without echo (getpass) when it is a terminal and ``prompt`` is set."""
+    from .keys import MAX_INPUT, check_key_shape  # imported when the command runs: building the CLI stays cheap
+
     if stream.isatty():
         if not prompt:
             raise SiliconfleetError(
@@ -79,6 +80,7 @@ def _set_key(args: argparse.Namespace, stdin: TextIO | None = None, client: Any 
         )
     from ..app import stack_location, stack_plan
     from ..spec import load_fleet
+    from .keys import KeyStoreError, store_key
 
     fleet = load_fleet(args.fleet)
     target = _target(fleet, args.target)
