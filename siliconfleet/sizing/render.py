@@ -52,7 +52,7 @@ def formula_lines(result: SizingResult) -> list[str]:
 def assumption_lines(result: SizingResult) -> list[str]:
     a = result.request.assumptions
     lines = [
-        f"efficiency {a.efficiency:g}: real servers reach a fraction of the bound (docs/sizing.md compares published measurements)",
+        f"efficiency {a.efficiency:g}: real servers reach a fraction of the bound (the README's Sizing section compares published measurements)",
         f"a server fills at most {a.usable_memory_fraction:.0%} of each accelerator's memory (vLLM's gpu_memory_utilization default)",
         "one model replica per instance, at the widest tensor-parallel degree that fits: TP divides the NeuronCores/GPUs/chips, "
         "divides the KV heads or is a multiple of them (KV heads are then copied), and on GPU/TPU divides the attention heads",
