@@ -1,6 +1,6 @@
 # siliconfleet: every install step the project needs lives here (CI runs a fresh clone).
 #   make demo   install everything, synthesize the embedded example fleet (fleet.yaml)
-#   make test   install everything, run the tests, the CDKTF-engine checks and the checkov gate
+#   make test   install everything, run lint, the tests, the CDKTF-engine checks and the checkov gate
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -35,6 +35,7 @@ demo: install
 	$(BIN)/siliconfleet synth
 
 test: install $(CHECKOV_VENV)/.installed
+	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-cdktf
 	$(MAKE) --no-print-directory security
@@ -56,6 +57,9 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/bench_synth.py
+	$(BIN)/python bench/bench_preflight.py
+	$(BIN)/python bench/bench_review.py
+	$(BIN)/python bench/bench_size.py
 
 clean:
 	rm -rf $(BUILD) cdktf.out state .pytest_cache

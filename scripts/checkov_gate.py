@@ -27,7 +27,7 @@ def run_checkov(checkov: str, stack_dir: Path) -> dict:
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        raise SystemExit(f"checkov gave no JSON for {stack_dir} (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+        raise SystemExit(f"checkov gave no JSON for {stack_dir} (exit {proc.returncode}):\n{proc.stderr[-2000:]}") from None
     reports = report if isinstance(report, list) else [report]
     return next((r for r in reports if r.get("check_type") == "terraform_json"), reports[0])
 

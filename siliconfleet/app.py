@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 

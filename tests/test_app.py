@@ -15,7 +15,6 @@ import pytest
 from siliconfleet import app
 from siliconfleet.errors import Problem, SiliconfleetError
 from siliconfleet.spec import validate_fleet
-
 from tests.conftest import ROOT
 
 

@@ -3,12 +3,12 @@
 The provider bindings load on first use, through siliconfleet.engine.
 """
 
+from ..tagcheck import UntaggedResource, check_cost_center_tags
 from .aws_cluster import AwsInferenceCluster
 from .groq import GroqEndpoint, GroqEndpointProps
 from .inf2 import Inf2Cluster, Inf2ClusterProps
 from .network import PrivateNetwork
 from .p5 import P5Cluster, P5ClusterProps
-from ..tagcheck import UntaggedResource, check_cost_center_tags
 from .tpu import TpuV5eSlice, TpuV5eSliceProps
 
 __all__ = [

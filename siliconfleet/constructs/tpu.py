@@ -24,7 +24,7 @@ class TpuV5eSliceProps(DirectlyBuilt, TpuV5eFields, Ownership):
     """The fields of a ``gcp-tpu-v5e`` fleet target plus who pays and owns it (as GCP labels)."""
 
     @model_validator(mode="after")
-    def _labels_representable(self) -> "TpuV5eSliceProps":
+    def _labels_representable(self) -> TpuV5eSliceProps:
         _, problems = to_labels(self.all_tags)
         if problems:
             raise field_errors([(f"tags.{key}" if key in self.tags else "tags", message) for key, message in problems])

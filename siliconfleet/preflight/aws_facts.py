@@ -15,7 +15,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-
 from .. import catalog
 from ..catalog import Quota, catalog_data
 from .aws_clients import AwsCallError, AwsClients

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-
 from ..catalog import catalog_data
 from ..catalog.tpu import tpu_v5e_types
 from ..errors import SiliconfleetError

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Callable, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -11,15 +12,15 @@ from .. import catalog
 from .common import (
     AwsRegion,
     ClientCidr,
+    CrossChecked,
     Name,
     PolicyArn,
     SecretArn,
     SecurityGroupId,
+    ServingBase,
     SubnetId,
     Tags,
     VpcId,
-    CrossChecked,
-    ServingBase,
     _cidr,
     _Model,
     _pattern,
@@ -52,7 +53,7 @@ class AwsNetwork(_Model):
         return data
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "AwsNetwork":
+    def _one_kind(self) -> AwsNetwork:
         problems: list[tuple[str, str]] = []
         existing = self.vpc_id is not None or self.subnet_ids is not None
         if existing and self.cidr is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -292,7 +293,7 @@ class S3Backend(_Model):
     kms_key_id: str | None = Field(None, description="KMS key for state encryption; default: the bucket's SSE.")
 
     @model_validator(mode="after")
-    def _locking(self) -> "S3Backend":
+    def _locking(self) -> S3Backend:
         if self.locking == "dynamodb" and not self.dynamodb_table:
             raise field_errors([("dynamodb_table", "locking 'dynamodb' needs dynamodb_table: name the lock table")])
         if self.locking == "s3-native" and self.dynamodb_table:
@@ -310,7 +311,7 @@ class GcsBackend(_Model):
     )
 
 
-Backend = Annotated[Union[LocalBackend, S3Backend, GcsBackend], Field(discriminator="type")]
+Backend = Annotated[LocalBackend | S3Backend | GcsBackend, Field(discriminator="type")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,7 +325,7 @@ class Ownership(_Model):
     fleet: Name | None = Field(None, description="Tagged as Fleet; default: the target's name.")
 
     @model_validator(mode="after")
-    def _ownership_tags(self) -> "Ownership":
+    def _ownership_tags(self) -> Ownership:
         tags = getattr(self, "tags", {})
         problems = [(f"tags.{k}", f"{k!r} is set by siliconfleet and cannot be overridden") for k in tags if k in STANDARD_TAG_KEYS]
         problems += tag_problems(self.all_tags, "tags")
@@ -335,7 +336,7 @@ class Ownership(_Model):
     @property
     def all_tags(self) -> dict[str, str]:
         """Every tag the construct's resources carry."""
-        name = getattr(self, "name")
+        name = self.name
         return {**getattr(self, "tags", {}), **standard_tags(
             cost_center=self.cost_center, owner=self.owner, environment=self.environment,
             fleet=self.fleet or name, target=name,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Callable, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -17,7 +18,7 @@ class Inf2Fields(AwsClusterFields):
     )
 
     @model_validator(mode="after")
-    def _inf2_checks(self) -> "Inf2Fields":
+    def _inf2_checks(self) -> Inf2Fields:
         problems = self.cross_field_problems()
         if problems:
             raise field_errors(problems)

@@ -8,7 +8,7 @@ sub-field they are about through ``field_errors``. Each target kind lives in its
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -50,7 +50,7 @@ TARGET_KINDS: dict[str, type[_Model]] = {
     "aws-inf2": Inf2Target, "aws-p5": P5Target, "gcp-tpu-v5e": TpuV5eTarget, "groq": GroqTarget,
 }
 
-Target = Annotated[Union[Inf2Target, P5Target, TpuV5eTarget, GroqTarget], Field(discriminator="kind")]
+Target = Annotated[Inf2Target | P5Target | TpuV5eTarget | GroqTarget, Field(discriminator="kind")]
 
 #: Fleet fields whose values become tags, by tag key: where a tag problem points.
 _STANDARD_TAG_FIELDS = {"CostCenter": "cost_center", "Owner": "owner", "Environment": "environment", "Fleet": "fleet"}
@@ -125,7 +125,7 @@ class Fleet(_Model):
     )
 
     @model_validator(mode="after")
-    def _fleet_checks(self) -> "Fleet":
+    def _fleet_checks(self) -> Fleet:
         problems: list[tuple[str, str]] = []
         seen: dict[str, int] = {}
         for i, target in enumerate(self.targets):

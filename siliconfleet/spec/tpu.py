@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Callable, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -12,8 +13,8 @@ from ..catalog import tpu
 from .common import (
     ClientCidr,
     CrossChecked,
-    ServingBase,
     Name,
+    ServingBase,
     Tags,
     _cidr,
     _Model,
@@ -76,7 +77,7 @@ class GcpNetwork(_Model):
     cidr: Annotated[str, AfterValidator(_cidr)] | None = Field(None, description="New VPC: the subnetwork's CIDR, /16 to /28.")
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "GcpNetwork":
+    def _one_kind(self) -> GcpNetwork:
         problems: list[tuple[str, str]] = []
         existing = self.network is not None or self.subnetwork is not None
         if existing and self.cidr is not None:
@@ -131,7 +132,7 @@ class TpuV5eFields(CrossChecked):
     tags: Tags = Field(default_factory=dict, description="Extra tags, applied as GCP labels.")
 
     @model_validator(mode="after")
-    def _tpu_checks(self) -> "TpuV5eFields":
+    def _tpu_checks(self) -> TpuV5eFields:
         problems = self.cross_field_problems()
         if problems:
             raise field_errors(problems)

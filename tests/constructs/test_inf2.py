@@ -11,7 +11,6 @@ import pytest
 from siliconfleet import catalog
 from siliconfleet.constructs import Inf2Cluster, Inf2ClusterProps, check_cost_center_tags
 from siliconfleet.errors import SiliconfleetError
-
 from tests.conftest import only, resources, synth_stack
 
 OWNERSHIP = {"cost_center": "cc-1234", "owner": "team@example.com", "environment": "prod", "fleet": "chat"}
