@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,9 +93,15 @@ def resolve_out(out: str | os.PathLike | None) -> Path:
     return Path(chosen).absolute()
 
 
-def synth(fleet_path: str | os.PathLike = DEFAULT_FLEET, out: str | os.PathLike | None = None) -> SynthResult:
+def synth(
+    fleet_path: str | os.PathLike = DEFAULT_FLEET, out: str | os.PathLike | None = None, preload: threading.Thread | None = None
+) -> SynthResult:
+    """Validate and synthesize a fleet file. ``preload``: a thread from ``_preload.preload_for``
+    loading the engine meanwhile; it is joined before the engine is used."""
     fleet_file = Path(fleet_path)
     fleet = load_fleet(fleet_file)
+    if preload is not None:
+        preload.join()
     digest = hashlib.sha256(fleet_file.read_bytes()).hexdigest()
     return synth_fleet(fleet, fleet_dir=fleet_file.absolute().parent, out=out, fleet_sha256=digest)
 

@@ -213,6 +213,9 @@ class AwsInferenceCluster(Construct):
             tags={**self.tags, "Name": f"{self.resource_name}-instances"},
             lifecycle={"create_before_destroy": True},
         )
+        self.lb_security_group_id: str = lb_sg.id  # each attribute read is a jsii round trip: read once
+        self.security_group_id: str = sg.id
+        lb_sg_id, sg_id = self.lb_security_group_id, self.security_group_id
         ingress = aws("vpc_security_group_ingress_rule").VpcSecurityGroupIngressRule
         egress = aws("vpc_security_group_egress_rule").VpcSecurityGroupEgressRule
         for i, cidr in enumerate(self.client_cidrs):
@@ -220,7 +223,7 @@ class AwsInferenceCluster(Construct):
             ingress(
                 self,
                 f"ClientIngress{i}",
-                security_group_id=lb_sg.id,
+                security_group_id=lb_sg_id,
                 description=f"Serving port from client network {i}",
                 ip_protocol="tcp",
                 from_port=port,
@@ -232,7 +235,7 @@ class AwsInferenceCluster(Construct):
             ingress(
                 self,
                 f"ClientGroupIngress{i}",
-                security_group_id=lb_sg.id,
+                security_group_id=lb_sg_id,
                 description=f"Serving port from client security group {i}",
                 ip_protocol="tcp",
                 from_port=port,
@@ -243,29 +246,29 @@ class AwsInferenceCluster(Construct):
         egress(
             self,
             "LoadBalancerToInstances",
-            security_group_id=lb_sg.id,
+            security_group_id=lb_sg_id,
             description="Forward to the instances' serving port",
             ip_protocol="tcp",
             from_port=port,
             to_port=port,
-            referenced_security_group_id=sg.id,
+            referenced_security_group_id=sg_id,
             tags=self.tags,
         )
         ingress(
             self,
             "InstancesFromLoadBalancer",
-            security_group_id=sg.id,
+            security_group_id=sg_id,
             description="Serving port and health checks from the load balancer",
             ip_protocol="tcp",
             from_port=port,
             to_port=port,
-            referenced_security_group_id=lb_sg.id,
+            referenced_security_group_id=lb_sg_id,
             tags=self.tags,
         )
         egress(
             self,
             "InstancesHttpsEgress",
-            security_group_id=sg.id,
+            security_group_id=sg_id,
             description="HTTPS out: model weights, packages, SSM and CloudWatch endpoints",
             ip_protocol="tcp",
             from_port=443,
@@ -273,8 +276,6 @@ class AwsInferenceCluster(Construct):
             cidr_ipv4="0.0.0.0/0",
             tags=self.tags,
         )
-        self.lb_security_group_id: str = lb_sg.id
-        self.security_group_id: str = sg.id
 
     def _instance_role(self) -> None:
         aws = engine.aws
@@ -288,15 +289,16 @@ class AwsInferenceCluster(Construct):
             permissions_boundary=self.props.permissions_boundary_arn,
             tags=self.tags,
         )
+        role_name, arn_partition = role.name, partition.partition
         for policy in MANAGED_POLICIES:
             aws("iam_role_policy_attachment").IamRolePolicyAttachment(
-                self, policy, role=role.name, policy_arn=f"arn:{partition.partition}:iam::aws:policy/{policy}"
+                self, policy, role=role_name, policy_arn=f"arn:{arn_partition}:iam::aws:policy/{policy}"
             )
         statements = self.role_statements()
         if statements:
             aws("iam_role_policy").IamRolePolicy(self, "InstancePolicy", role=role.id, policy=policy_json(statements))
         self.instance_profile = aws("iam_instance_profile").IamInstanceProfile(
-            self, "InstanceProfile", name_prefix=aws_name(self.resource_name, max_len=32) + "-", role=role.name, tags=self.tags
+            self, "InstanceProfile", name_prefix=aws_name(self.resource_name, max_len=32) + "-", role=role_name, tags=self.tags
         )
         self.instance_role_arn: str = role.arn
 
@@ -351,11 +353,12 @@ class AwsInferenceCluster(Construct):
     def _autoscaling_group(self) -> None:
         props = self.props
         version = engine.Token.as_string(self.launch_template.latest_version)
-        template = {"id": self.launch_template.id, "version": version}
+        template_id = self.launch_template.id
+        template = {"id": template_id, "version": version}
         placement: dict[str, Any] = {}
         if props.spot_fraction > 0:
             placement["mixed_instances_policy"] = {
-                "launch_template": {"launch_template_specification": {"launch_template_id": self.launch_template.id, "version": version}},
+                "launch_template": {"launch_template_specification": {"launch_template_id": template_id, "version": version}},
                 "instances_distribution": {
                     "on_demand_base_capacity": 0,
                     "on_demand_percentage_above_base_capacity": round((1 - props.spot_fraction) * 100),

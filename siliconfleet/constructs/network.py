@@ -58,34 +58,37 @@ class PrivateNetwork(Construct):
         vpc = aws("vpc").Vpc(
             self, "Vpc", cidr_block=cidr, enable_dns_support=True, enable_dns_hostnames=True, tags=named("vpc")
         )
+        # Each attribute read is a round trip to jsii: read every token once.
+        vpc_id = vpc.id
         # The default security group of a VPC allows all traffic between its members: take its rules away.
-        aws("default_security_group").DefaultSecurityGroup(self, "DefaultSecurityGroup", vpc_id=vpc.id, tags=named("default-deny"))
+        aws("default_security_group").DefaultSecurityGroup(self, "DefaultSecurityGroup", vpc_id=vpc_id, tags=named("default-deny"))
 
-        igw = aws("internet_gateway").InternetGateway(self, "InternetGateway", vpc_id=vpc.id, tags=named("igw"))
-        public_rt = aws("route_table").RouteTable(self, "PublicRouteTable", vpc_id=vpc.id, tags=named("public"))
+        igw = aws("internet_gateway").InternetGateway(self, "InternetGateway", vpc_id=vpc_id, tags=named("igw"))
+        public_rt_id = aws("route_table").RouteTable(self, "PublicRouteTable", vpc_id=vpc_id, tags=named("public")).id
         aws("route").Route(
-            self, "PublicDefaultRoute", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id
+            self, "PublicDefaultRoute", route_table_id=public_rt_id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id
         )
-        nats = []
+        nat_ids: list[str] = []
         for i, block in enumerate(public_cidrs):
             subnet = aws("subnet").Subnet(
                 self,
                 f"PublicSubnet{i}",
-                vpc_id=vpc.id,
+                vpc_id=vpc_id,
                 cidr_block=block,
                 availability_zone_id=availability_zone_ids[i],
                 map_public_ip_on_launch=False,
                 tags={**named(f"public-{i}"), "Tier": "public"},
             )
+            subnet_id = subnet.id
             aws("route_table_association").RouteTableAssociation(
-                self, f"PublicSubnet{i}Routes", subnet_id=subnet.id, route_table_id=public_rt.id
+                self, f"PublicSubnet{i}Routes", subnet_id=subnet_id, route_table_id=public_rt_id
             )
             eip = aws("eip").Eip(self, f"NatAddress{i}", domain="vpc", tags=named(f"nat-{i}"))
-            nats.append(
+            nat_ids.append(
                 aws("nat_gateway").NatGateway(
-                    self, f"NatGateway{i}", allocation_id=eip.id, subnet_id=subnet.id, tags=named(f"nat-{i}"),
+                    self, f"NatGateway{i}", allocation_id=eip.id, subnet_id=subnet_id, tags=named(f"nat-{i}"),
                     depends_on=[igw],
-                )
+                ).id
             )
 
         self.private_subnet_ids: list[str] = []
@@ -93,34 +96,36 @@ class PrivateNetwork(Construct):
             subnet = aws("subnet").Subnet(
                 self,
                 f"PrivateSubnet{i}",
-                vpc_id=vpc.id,
+                vpc_id=vpc_id,
                 cidr_block=block,
                 availability_zone_id=availability_zone_ids[i],
                 map_public_ip_on_launch=False,
                 tags={**named(f"private-{i}"), "Tier": "private"},
             )
-            rt = aws("route_table").RouteTable(self, f"PrivateRouteTable{i}", vpc_id=vpc.id, tags=named(f"private-{i}"))
+            subnet_id = subnet.id
+            rt_id = aws("route_table").RouteTable(self, f"PrivateRouteTable{i}", vpc_id=vpc_id, tags=named(f"private-{i}")).id
             aws("route").Route(
                 self,
                 f"PrivateDefaultRoute{i}",
-                route_table_id=rt.id,
+                route_table_id=rt_id,
                 destination_cidr_block="0.0.0.0/0",
-                nat_gateway_id=nats[i % len(nats)].id,
+                nat_gateway_id=nat_ids[i % len(nat_ids)],
             )
             aws("route_table_association").RouteTableAssociation(
-                self, f"PrivateSubnet{i}Routes", subnet_id=subnet.id, route_table_id=rt.id
+                self, f"PrivateSubnet{i}Routes", subnet_id=subnet_id, route_table_id=rt_id
             )
-            self.private_subnet_ids.append(subnet.id)
+            self.private_subnet_ids.append(subnet_id)
 
-        self._flow_logs(name, region, vpc.id, tags)
-        self.vpc_id: str = vpc.id
+        self._flow_logs(name, region, vpc_id, tags)
+        self.vpc_id: str = vpc_id
         self.vpc_cidr: str = cidr
 
     def _flow_logs(self, name: str, region: str, vpc_id: str, tags: dict[str, str]) -> None:
         aws = engine.aws
         account = aws("data_aws_caller_identity").DataAwsCallerIdentity(self, "Account")
         partition = aws("data_aws_partition").DataAwsPartition(self, "Partition")
-        log_group_arn = f"arn:{partition.partition}:logs:{region}:{account.account_id}:log-group:/siliconfleet/{name}/vpc-flow-logs"
+        arn_partition, account_id = partition.partition, account.account_id
+        log_group_arn = f"arn:{arn_partition}:logs:{region}:{account_id}:log-group:/siliconfleet/{name}/vpc-flow-logs"
         key = aws("kms_key").KmsKey(
             self,
             "FlowLogKey",
@@ -132,7 +137,7 @@ class PrivateNetwork(Construct):
                     {
                         "Sid": "AccountAdministers",
                         "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:{partition.partition}:iam::{account.account_id}:root"},
+                        "Principal": {"AWS": f"arn:{arn_partition}:iam::{account_id}:root"},
                         "Action": "kms:*",
                         "Resource": "*",
                     },
@@ -156,6 +161,7 @@ class PrivateNetwork(Construct):
             kms_key_id=key.arn,
             tags=tags,
         )
+        group_arn = group.arn
         role = aws("iam_role").IamRole(
             self,
             "FlowLogRole",
@@ -172,7 +178,7 @@ class PrivateNetwork(Construct):
                     {
                         "Effect": "Allow",
                         "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        "Resource": [group.arn, f"{group.arn}:*"],
+                        "Resource": [group_arn, f"{group_arn}:*"],
                     }
                 ]
             ),
@@ -183,7 +189,7 @@ class PrivateNetwork(Construct):
             vpc_id=vpc_id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
-            log_destination=group.arn,
+            log_destination=group_arn,
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=tags,
