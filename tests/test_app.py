@@ -138,3 +138,15 @@ def test_bad_fleet_writes_nothing(tmp_path):
     assert proc.returncode == 2
     assert "did you mean 'inf2.8xlarge'?" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet.yaml"]
+
+
+def test_preload_guesses_the_bindings_from_a_raw_read(tmp_path):
+    from siliconfleet._preload import providers_for
+
+    assert providers_for(ROOT / "fleet.yaml") == {"aws"}
+    assert providers_for(ROOT / "examples" / "mixed-inf2-tpu.yaml") == {"aws", "google-beta"}
+    (tmp_path / "groq.yaml").write_text("targets: [{kind: groq, secret_store: {type: gcp-secret-manager}}]\n")
+    assert providers_for(tmp_path / "groq.yaml") == {"google-beta"}
+    (tmp_path / "broken.yaml").write_text("targets: [\n")
+    assert providers_for(tmp_path / "broken.yaml") == set()
+    assert providers_for(tmp_path / "missing.yaml") == set()
