@@ -218,64 +218,26 @@ class AwsInferenceCluster(Construct):
         lb_sg_id, sg_id = self.lb_security_group_id, self.security_group_id
         ingress = aws("vpc_security_group_ingress_rule").VpcSecurityGroupIngressRule
         egress = aws("vpc_security_group_egress_rule").VpcSecurityGroupEgressRule
+
+        def tcp_rule(kind: Any, rule_id: str, group_id: str, description: str, tcp_port: int, **peer: str) -> None:
+            kind(
+                self, rule_id, security_group_id=group_id, description=description, ip_protocol="tcp",
+                from_port=tcp_port, to_port=tcp_port, tags=self.tags, **peer,
+            )
+
         for i, cidr in enumerate(self.client_cidrs):
             is_v6 = not engine.Token.is_unresolved(cidr) and ipaddress.ip_network(cidr).version == 6
-            ingress(
-                self,
-                f"ClientIngress{i}",
-                security_group_id=lb_sg_id,
-                description=f"Serving port from client network {i}",
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                **({"cidr_ipv6": cidr} if is_v6 else {"cidr_ipv4": cidr}),
-                tags=self.tags,
-            )
+            tcp_rule(ingress, f"ClientIngress{i}", lb_sg_id, f"Serving port from client network {i}", port,
+                     **({"cidr_ipv6": cidr} if is_v6 else {"cidr_ipv4": cidr}))
         for i, group in enumerate(self.props.allowed_security_group_ids):
-            ingress(
-                self,
-                f"ClientGroupIngress{i}",
-                security_group_id=lb_sg_id,
-                description=f"Serving port from client security group {i}",
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                referenced_security_group_id=group,
-                tags=self.tags,
-            )
-        egress(
-            self,
-            "LoadBalancerToInstances",
-            security_group_id=lb_sg_id,
-            description="Forward to the instances' serving port",
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=sg_id,
-            tags=self.tags,
-        )
-        ingress(
-            self,
-            "InstancesFromLoadBalancer",
-            security_group_id=sg_id,
-            description="Serving port and health checks from the load balancer",
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=lb_sg_id,
-            tags=self.tags,
-        )
-        egress(
-            self,
-            "InstancesHttpsEgress",
-            security_group_id=sg_id,
-            description="HTTPS out: model weights, packages, SSM and CloudWatch endpoints",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
-            tags=self.tags,
-        )
+            tcp_rule(ingress, f"ClientGroupIngress{i}", lb_sg_id, f"Serving port from client security group {i}", port,
+                     referenced_security_group_id=group)
+        tcp_rule(egress, "LoadBalancerToInstances", lb_sg_id, "Forward to the instances' serving port", port,
+                 referenced_security_group_id=sg_id)
+        tcp_rule(ingress, "InstancesFromLoadBalancer", sg_id, "Serving port and health checks from the load balancer", port,
+                 referenced_security_group_id=lb_sg_id)
+        tcp_rule(egress, "InstancesHttpsEgress", sg_id, "HTTPS out: model weights, packages, SSM and CloudWatch endpoints", 443,
+                 cidr_ipv4="0.0.0.0/0")
 
     def _instance_role(self) -> None:
         aws = engine.aws
