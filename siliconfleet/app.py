@@ -12,11 +12,11 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, engine, gateway
+from ._preload import start_preload
 from .errors import Problem, SiliconfleetError
 from .spec import Fleet, load_fleet
 
@@ -93,15 +93,9 @@ def resolve_out(out: str | os.PathLike | None) -> Path:
     return Path(chosen).absolute()
 
 
-def synth(
-    fleet_path: str | os.PathLike = DEFAULT_FLEET, out: str | os.PathLike | None = None, preload: threading.Thread | None = None
-) -> SynthResult:
-    """Validate and synthesize a fleet file. ``preload``: a thread from ``_preload.preload_for``
-    loading the engine meanwhile; it is joined before the engine is used."""
+def synth(fleet_path: str | os.PathLike = DEFAULT_FLEET, out: str | os.PathLike | None = None) -> SynthResult:
     fleet_file = Path(fleet_path)
     fleet = load_fleet(fleet_file)
-    if preload is not None:
-        preload.join()
     digest = hashlib.sha256(fleet_file.read_bytes()).hexdigest()
     return synth_fleet(fleet, fleet_dir=fleet_file.absolute().parent, out=out, fleet_sha256=digest)
 
@@ -123,9 +117,15 @@ def synth_fleet(
 
 
 def _synth_into(fleet: Fleet, fleet_dir: Path, staging: Path, final_out: Path) -> list[StackSummary]:
-    stacks_mod = _stacks_module()
-    app = engine.App(outdir=str(staging))
     plan = stack_plan(fleet)
+    # Node loads the provider bindings while Python imports the stacks and constructs; the thread
+    # is joined before the first CDK call (the jsii kernel serves one caller at a time).
+    preload = start_preload({cloud for cloud, _, _ in plan.values()})
+    try:
+        stacks_mod = _stacks_module()
+    finally:
+        preload.join()
+    app = engine.App(outdir=str(staging))
     built = {
         name: stacks_mod.STACKS[cloud](
             app, name, fleet=fleet, location=location, targets=targets,

@@ -73,12 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from ._preload import preload_for
-
-    preload = preload_for(args.fleet)  # Node loads the bindings while Python validates the fleet
     from .app import synth
 
-    result = synth(args.fleet, args.out, preload=preload)
+    result = synth(args.fleet, args.out)
     print("\n".join(result.lines()))
     return 0
 

@@ -140,13 +140,15 @@ def test_bad_fleet_writes_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet.yaml"]
 
 
-def test_preload_guesses_the_bindings_from_a_raw_read(tmp_path):
-    from siliconfleet._preload import providers_for
+def test_preload_loads_the_bindings_of_the_fleets_clouds(monkeypatch):
+    from siliconfleet import _preload, engine
 
-    assert providers_for(ROOT / "fleet.yaml") == {"aws"}
-    assert providers_for(ROOT / "examples" / "mixed-inf2-tpu.yaml") == {"aws", "google-beta"}
-    (tmp_path / "groq.yaml").write_text("targets: [{kind: groq, secret_store: {type: gcp-secret-manager}}]\n")
-    assert providers_for(tmp_path / "groq.yaml") == {"google-beta"}
-    (tmp_path / "broken.yaml").write_text("targets: [\n")
-    assert providers_for(tmp_path / "broken.yaml") == set()
-    assert providers_for(tmp_path / "missing.yaml") == set()
+    loaded: list[str] = []
+    monkeypatch.setattr(engine, "core", lambda: loaded.append("core"))
+    monkeypatch.setattr(engine, "aws", lambda module: loaded.append(f"aws.{module}"))
+    monkeypatch.setattr(engine, "google_beta", lambda module: loaded.append(f"google-beta.{module}"))
+    _preload.start_preload({"aws", "gcp"}).join()
+    assert loaded == ["core", "aws.provider", "google-beta.provider"]
+    loaded.clear()
+    _preload.start_preload({"gcp"}).join()
+    assert loaded == ["core", "google-beta.provider"]
