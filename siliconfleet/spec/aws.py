@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, model_validator
 from .. import catalog
 from .common import (
     AwsRegion,
+    AzId,
     ClientCidr,
     CrossChecked,
     Name,
@@ -23,7 +24,6 @@ from .common import (
     VpcId,
     _cidr,
     _Model,
-    _pattern,
     choice_error,
     field_errors,
 )
@@ -36,7 +36,7 @@ class AwsNetwork(_Model):
     subnet_ids: list[SubnetId] | None = Field(None, description="Private subnets, ideally in several AZs.")
     cidr: Annotated[str, AfterValidator(_cidr)] | None = Field(None, description="CIDR of a new VPC, /16 to /22.")
     az_count: int = Field(2, ge=1, le=6, description="New VPC only: AZs to spread private subnets over.")
-    availability_zone_ids: list[Annotated[str, _pattern(r"^[a-z]{2,5}[0-9]-az[0-9]+$", "AZ id", "'use1-az4'")]] | None = Field(
+    availability_zone_ids: list[AzId] | None = Field(
         None,
         description="New VPC only: AZ IDs for the subnets (AZ IDs, unlike names, are the same in every account); "
         "default: the first az_count AZs that offer the instance type, from the catalog.",

@@ -264,6 +264,7 @@ SecretArn = Annotated[
 PolicyArn = Annotated[
     str, _pattern(r"^arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+$", "IAM policy ARN", "'arn:aws:iam::123456789012:policy/boundary'")
 ]
+AzId = Annotated[str, _pattern(r"^[a-z]{2,5}[0-9]-az[0-9]+$", "AZ id", "'use1-az4'")]
 RelativePath = Annotated[str, _pattern(r"^(?!/)(?!.*(^|/)\.\.(/|$))[\w.\-/]+$", "relative path inside the project", "'state'")]
 
 

@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from .. import catalog
 from .aws import AwsClusterFields
-from .common import _Model, _pattern, choice_error, field_errors
+from .common import AzId, _Model, _pattern, choice_error, field_errors
 
 #: Capacity Block sizes and durations AWS sells: AWS EC2 User Guide, "Capacity Blocks for ML"
 #: (docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-capacity-blocks.html): 1, 2, 4, 8, 16, 32 or
@@ -38,7 +38,6 @@ CAPACITY_BLOCK_DAILY_UP_TO_DAYS = 14
 #: ships Docker with the NVIDIA container toolkit; pinning a tag makes each rollout a reviewed diff.
 DEFAULT_VLLM_IMAGE = "vllm/vllm-openai:v0.11.0"
 
-AzId = Annotated[str, _pattern(r"^[a-z]{2,5}[0-9]-az[0-9]+$", "AZ id", "'use1-az4'")]
 CapacityReservationId = Annotated[
     str, _pattern(r"^cr-[0-9a-f]{8}([0-9a-f]{9})?$", "capacity reservation id", "'cr-0123456789abcdef0'")
 ]
