@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, engine, gateway
+from . import __version__, engine, gateway, registry
 from ._preload import start_preload
 from .errors import Problem, SiliconfleetError
 from .spec import Fleet, load_fleet
@@ -51,20 +51,16 @@ class SynthResult:
             out.append(f"  {s.name:<{width}}  {s.resources:>4} resources  {', '.join(s.targets)}")
         for target in self.fleet.targets:
             # what a reviewer must see before apply (a Capacity Block's window...), when the kind has any
-            out.extend(f"  {target.name}: {note}" for note in getattr(target, "summary_notes", list)())
+            out.extend(f"  {target.name}: {note}" for note in target.summary_notes())
         out.append(f"Terraform written to {self.out}/stacks/<stack>/cdk.tf.json")
         return out
 
 
 def stack_location(target) -> tuple[str, str]:
-    """(cloud, location) of the stack a target belongs to: an AWS region, or a GCP project/zone.
-    A Groq target joins the stack of its secret store: the AWS region, or the GCP project (no zone)."""
-    if getattr(target, "kind", None) == "groq":
-        store = target.secret_store
-        return ("gcp", store.project) if store.type == "gcp-secret-manager" else ("aws", store.region)
-    if hasattr(target, "project") and hasattr(target, "zone"):
-        return "gcp", f"{target.project}/{target.zone}"
-    return "aws", target.region
+    """(cloud, location) of the stack a target belongs to, as its kind's registry entry places it:
+    an AWS region, a GCP project/zone, or (a hosted API) the stack of its secret store: the AWS
+    region, or the GCP project (no zone)."""
+    return registry.kind_of(target).placement.location(target)
 
 
 def stack_plan(fleet: Fleet) -> dict[str, tuple[str, str, list]]:

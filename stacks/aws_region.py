@@ -1,6 +1,7 @@
 """One stack per AWS region of a fleet: the provider with cost-center default tags, the state
-backend, one cluster construct per target in that region, and one GroqEndpoint per Groq target
-whose key lives in that region's Secrets Manager (readable by the region's serving roles)."""
+backend, and one construct per target in that region, as the kind registry builds it: clusters
+first, then the hosted endpoints whose key lives in that region's Secrets Manager (readable by
+the region's serving roles)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from constructs import Construct
 
 from siliconfleet import engine
 from siliconfleet.backends import configure_backend
-from siliconfleet.constructs import GroqEndpoint, GroqEndpointProps, Inf2Cluster, Inf2ClusterProps, P5Cluster, P5ClusterProps
 from siliconfleet.spec import Fleet
 
-CLUSTERS = {"aws-inf2": (Inf2Cluster, Inf2ClusterProps), "aws-p5": (P5Cluster, P5ClusterProps)}
-ENDPOINTS = {"groq": (GroqEndpoint, GroqEndpointProps)}
+from ._targets import build_targets
 
 
 class AwsRegionStack(engine.TerraformStack):
@@ -27,20 +26,13 @@ class AwsRegionStack(engine.TerraformStack):
             self, "aws", region=location, default_tags=[provider.AwsProviderDefaultTags(tags=fleet.fleet_tags())]
         )
         configure_backend(self, fleet.backend, stack_name=name, fleet_dir=fleet_dir, stack_dir=stack_dir)
-        self.clusters = {}
-        for target in (t for t in targets if t.kind in CLUSTERS):
-            construct, props = CLUSTERS[target.kind]
-            fields = target.model_dump(exclude={"kind", "tags"})
-            self.clusters[target.name] = construct(
-                self, target.name, props=props(**fields, **fleet.ownership(target))
-            )
-        # Groq keys are read by the serving roles of this region's clusters, built first
-        serving_roles = [cluster.instance_role_arn for cluster in self.clusters.values()]
-        self.endpoints = {}
-        for target in (t for t in targets if t.kind in ENDPOINTS):
-            construct, props = ENDPOINTS[target.kind]
-            fields = target.model_dump(exclude={"kind", "tags"})
-            self.endpoints[target.name] = construct(
-                self, target.name, props=props(**fields, **fleet.ownership(target)), serving_role_arns=serving_roles
-            )
 
+        def readers(built: dict) -> dict:
+            # hosted API keys are read by the instance roles of this region's clusters, built first
+            roles = [c.instance_role_arn for _, kind, c in built.values() if kind.placement.identity == "aws-role"]
+            return {"serving_role_arns": roles}
+
+        built = build_targets(self, name, "aws", fleet, targets, readers)
+        self.targets = {n: c for n, (_, _, c) in built.items()}
+        self.clusters = {n: c for n, (_, kind, c) in built.items() if kind.placement.identity == "aws-role"}
+        self.endpoints = {n: c for n, (_, kind, c) in built.items() if kind.placement.reads_identities}

@@ -1,11 +1,11 @@
 """One stack per Google Cloud project and zone of a fleet: the google-beta provider (the TPU v2
 resources exist only there) with the fleet's labels as default_labels, the state backend, and one
-construct per target in that zone.
+construct per target in that zone, as the kind registry builds it.
 
-A location without a zone (``<project>``) is the project-level stack: Groq endpoints whose key
+A location without a zone (``<project>``) is the project-level stack: hosted endpoints whose key
 lives in that project's Secret Manager. Their key is readable by the service accounts of the
-fleet's TPU slices in the same project, which the zone stacks create: the project stack depends
-on those stacks, so that `cdktf deploy` applies them first.
+fleet's targets in the same project that run as one (TPU slices), which the zone stacks create:
+the project stack depends on those stacks, so that `cdktf deploy` applies them first.
 """
 
 from __future__ import annotations
@@ -14,20 +14,24 @@ from pathlib import Path
 
 from constructs import Construct
 
-from siliconfleet import engine
+from siliconfleet import catalog, engine, registry
 from siliconfleet.backends import configure_backend
-from siliconfleet.constructs import GroqEndpoint, GroqEndpointProps, TpuV5eSlice, TpuV5eSliceProps
-from siliconfleet.constructs.groq import tpu_service_account_email
 from siliconfleet.spec import Fleet
 from siliconfleet.spec.labels import to_labels
 
-CONSTRUCTS = {"gcp-tpu-v5e": (TpuV5eSlice, TpuV5eSliceProps)}
-ENDPOINTS = {"groq": (GroqEndpoint, GroqEndpointProps)}
+from ._targets import build_targets
 
 
-def _has_service_accounts(target) -> bool:
-    """A TPU target whose slices run as their own service account (queued slices cannot)."""
-    return target.kind == "gcp-tpu-v5e" and target.provisioning != "queued"
+def serving_accounts(fleet: Fleet, project: str) -> list[str]:
+    """Service accounts of the fleet's targets in ``project`` that run as one (queued slices do not)."""
+    accounts = []
+    for target in fleet.targets:
+        kind = registry.kind_of(target)
+        if kind.placement.identity == "gcp-service-account" and target.project == project:
+            email = kind.construct_class().service_account_for(target)
+            if email:
+                accounts.append(email)
+    return accounts
 
 
 class GcpZoneStack(engine.TerraformStack):
@@ -41,35 +45,27 @@ class GcpZoneStack(engine.TerraformStack):
             self,
             "google-beta",
             project=project,
-            **({"region": zone.rsplit("-", 1)[0], "zone": zone} if zone else {}),
+            **({"region": catalog.gcp_zone_region(zone), "zone": zone} if zone else {}),
             default_labels=to_labels(fleet.fleet_tags())[0],
             add_terraform_attribution_label=False,
         )
         configure_backend(self, fleet.backend, stack_name=name, fleet_dir=fleet_dir, stack_dir=stack_dir)
-        self.targets = {}
-        for target in (t for t in targets if t.kind in CONSTRUCTS):
-            construct, props = CONSTRUCTS[target.kind]
-            fields = target.model_dump(exclude={"kind", "tags"})
-            self.targets[target.name] = construct(self, target.name, props=props(**fields, **fleet.ownership(target)))
-        serving_accounts = [
-            tpu_service_account_email(t.name, project)
-            for t in fleet.targets if _has_service_accounts(t) and t.project == project
-        ]
-        for target in (t for t in targets if t.kind in ENDPOINTS):
-            construct, props = ENDPOINTS[target.kind]
-            fields = target.model_dump(exclude={"kind", "tags"})
-            self.targets[target.name] = construct(
-                self, target.name, props=props(**fields, **fleet.ownership(target)), serving_service_accounts=serving_accounts
-            )
+        built = build_targets(self, name, "gcp", fleet, targets,
+                              lambda _: {"serving_service_accounts": serving_accounts(fleet, project)})
+        self._built = built
+        self.targets = {n: c for n, (_, _, c) in built.items()}
         self._order_after_service_accounts(scope)
 
     @property
     def reads_service_accounts(self) -> bool:
-        return any(isinstance(c, GroqEndpoint) for c in self.targets.values())
+        return any(kind.placement.reads_identities for _, kind, _ in self._built.values())
 
     @property
     def creates_service_accounts(self) -> bool:
-        return any(isinstance(c, TpuV5eSlice) and c.service_account_email for c in self.targets.values())
+        return any(
+            kind.placement.identity == "gcp-service-account" and c.service_account_email
+            for _, kind, c in self._built.values()
+        )
 
     def _order_after_service_accounts(self, scope: Construct) -> None:
         """The project stack applies after the zone stacks that create the service accounts it grants."""

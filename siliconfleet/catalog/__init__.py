@@ -136,6 +136,14 @@ def aws_offerings_source() -> str:
     return f"{doc['source']}, as of {doc['as_of']}"
 
 
+def gcp_zone_region(zone: object) -> str | None:
+    """The Google Cloud region of a zone: its name without the zone letter (``us-central1-a`` ->
+    ``us-central1``, Google's naming); None for anything that is not a zone name."""
+    if not isinstance(zone, str) or "-" not in zone:
+        return None
+    return zone.rsplit("-", 1)[0]
+
+
 @cache
 def aws_regions() -> tuple[str, ...]:
     """AWS commercial regions known to the catalog."""

@@ -66,6 +66,15 @@ class TpuV5eSlice(Construct):
             self._slice(index)
         self._outputs()
 
+    @staticmethod
+    def service_account_for(target: Any) -> str | None:
+        """The service account the slices of ``target`` (a spec target or props) run as; None when
+        queued (a queued resource gets the project's default account). Its id depends on the
+        target's name only, so other stacks can grant it before it exists."""
+        if target.provisioning == "queued":
+            return None
+        return f"{gcp_name('sf', target.name, max_len=30)}@{target.project}.iam.gserviceaccount.com"
+
     # -----------------------------------------------------------------------------------------
 
     def _service_account(self) -> None:

@@ -134,6 +134,10 @@ class AwsClusterFields(CrossChecked):
     def checks(self) -> list[Callable[[], list[tuple[str, str]]]]:
         return [self._size_problems, self._cidr_problems, self._offering_problems]
 
+    def summary_notes(self) -> list[str]:
+        """Lines a reviewer should see at synth (a Capacity Block's window...); none by default."""
+        return []
+
     def _size_problems(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
         if self.min_size > self.max_size:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .. import registry
 from ..catalog.groq import GroqModel, groq_models
 from .common import AwsRegion, CrossChecked, Name, Tags, _Model, _pattern, field_errors
 from .report import show, suggest
@@ -246,7 +247,11 @@ class GroqFields(CrossChecked):
         return notes
 
 
+#: The names of the kind (its aliases included), from the registry.
+GroqKind = registry.kind_literal("groq")
+
+
 class GroqTarget(GroqFields):
     """A fleet target of kind ``groq``: a GroqCloud model behind its secret and rate limits."""
 
-    kind: Literal["groq"]
+    kind: GroqKind

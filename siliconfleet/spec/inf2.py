@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from .. import catalog
+from .. import catalog, registry
 from .aws import AwsClusterFields, known_instance_type
 from .common import field_errors
 
@@ -56,7 +56,11 @@ class Inf2Fields(AwsClusterFields):
         return self.root_volume_gib or catalog.machine_image("inferentia2").min_root_volume_gib
 
 
+#: The names of the kind (its aliases included), from the registry.
+Inf2Kind = registry.kind_literal("aws-inf2")
+
+
 class Inf2Target(Inf2Fields):
     """A fleet target of kind ``aws-inf2``: an auto-scaled vLLM cluster on AWS Inferentia2."""
 
-    kind: Literal["aws-inf2"]
+    kind: Inf2Kind

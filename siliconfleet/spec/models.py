@@ -2,16 +2,20 @@
 
 Every model is frozen and forbids unknown keys. Field validators report near misses through
 ``choice_error`` so that the loader can add a did-you-mean; cross-field checks report the exact
-sub-field they are about through ``field_errors``. Each target kind lives in its own module
-(inf2.py...); add a kind there and register it in ``TARGET_KINDS`` and ``Target`` below.
+sub-field they are about through ``field_errors``. Each family of target kinds lives in its own
+module (inf2.py, p5.py, tpu.py, groq.py...); which kinds exist, and by which names, is the
+registry's (``siliconfleet.registry``): ``Target`` and ``TARGET_KINDS`` are read from it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, Union
 
 from pydantic import AfterValidator, Field, model_validator
+from pydantic.fields import FieldInfo
 
+from .. import registry
 from .aws import AwsClusterFields, AwsNetwork, ServingSpec
 from .common import (
     MAX_TAGS,
@@ -46,11 +50,34 @@ __all__ = [
     "GroqFields", "GroqTarget", "Routing",
 ]
 
-TARGET_KINDS: dict[str, type[_Model]] = {
-    "aws-inf2": Inf2Target, "aws-p5": P5Target, "gcp-tpu-v5e": TpuV5eTarget, "groq": GroqTarget,
-}
 
-Target = Annotated[Inf2Target | P5Target | TpuV5eTarget | GroqTarget, Field(discriminator="kind")]
+
+class _TargetKinds(Mapping[str, type]):
+    """Kind name (aliases included) -> the spec model of that kind, read from the registry."""
+
+    def __getitem__(self, name: str) -> type:
+        kind = registry.find(name)
+        if kind is None:
+            raise KeyError(name)
+        return kind.spec_model()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.names())
+
+    def __len__(self) -> int:
+        return len(registry.names())
+
+
+TARGET_KINDS: Mapping[str, type] = _TargetKinds()
+
+
+def _target_union() -> Any:
+    """The union of every registered kind's spec model, told apart by ``kind``."""
+    models = tuple(dict.fromkeys(kind.spec_model() for kind in registry.kinds()))
+    return Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007 - a runtime tuple of models
+
+
+Target = _target_union()
 
 #: Fleet fields whose values become tags, by tag key: where a tag problem points.
 _STANDARD_TAG_FIELDS = {"CostCenter": "cost_center", "Owner": "owner", "Environment": "environment", "Fleet": "fleet"}
@@ -141,7 +168,7 @@ class Fleet(_Model):
             for key in target.tags:
                 if key in STANDARD_TAG_KEYS:
                     problems.append((f"targets[{i}].tags.{key}", f"{key!r} is set by siliconfleet and cannot be overridden"))
-            if isinstance(target, TpuV5eTarget) or (isinstance(target, GroqTarget) and target.on_gcp):
+            if labelled(target):
                 problems.extend(self._label_problems(i, target))
             else:
                 problems.extend(tag_problems(self.tags_for(target), f"targets[{i}].tags"))
@@ -218,3 +245,20 @@ class Fleet(_Model):
             "fleet": self.fleet,
             "tags": {**self.tags, **target.tags},
         }
+
+
+def labelled(target: Any) -> bool:
+    """A target whose stack is on Google Cloud: its tags become GCP labels."""
+    kind = registry.kind_of(target)
+    return kind.placement.location(target)[0] == "gcp"
+
+
+def _refresh_targets() -> None:
+    """Rebuild the fleet model's union of targets after a kind is registered or removed."""
+    global Target
+    Target = _target_union()
+    Fleet.model_fields["targets"] = FieldInfo.from_annotated_attribute(list[Target], Field(min_length=1))
+    Fleet.model_rebuild(force=True)
+
+
+registry.on_change(_refresh_targets)

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError, core_schema
 
-from .. import catalog
+from .. import catalog, registry
 from .aws import AwsClusterFields
 from .common import AzId, _Model, _pattern, choice_error, field_errors
 
@@ -535,7 +535,11 @@ class P5Fields(AwsClusterFields):
         return notes
 
 
+#: The names of the kind (its aliases included), from the registry.
+P5Kind = registry.kind_literal("aws-p5")
+
+
 class P5Target(P5Fields):
     """A fleet target of kind ``aws-p5``: an auto-scaled vLLM cluster on AWS p5 / p5e / p5en."""
 
-    kind: Literal["aws-p5"]
+    kind: P5Kind

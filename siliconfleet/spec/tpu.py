@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from .. import registry
 from ..catalog import tpu
 from .common import (
     ClientCidr,
@@ -196,7 +197,11 @@ class TpuV5eFields(CrossChecked):
         return notes
 
 
+#: The names of the kind (its aliases included), from the registry.
+TpuKind = registry.kind_literal("gcp-tpu-v5e")
+
+
 class TpuV5eTarget(TpuV5eFields):
     """A fleet target of kind ``gcp-tpu-v5e``: TPU v5e slices serving an OpenAI-compatible API."""
 
-    kind: Literal["gcp-tpu-v5e"]
+    kind: TpuKind
