@@ -30,7 +30,8 @@ MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy
 class AwsInferenceCluster(Construct):
     """Base of ``Inf2Cluster`` and the other EC2 clusters; not used directly.
 
-    Public attributes (read-only): ``endpoint_url``, ``load_balancer_dns_name``,
+    Public attributes (read-only): ``endpoint_url`` (and ``endpoint_urls``, the list of it, as
+    every target construct has), ``load_balancer_dns_name``,
     ``autoscaling_group_name``, ``security_group_id``, ``instance_role_arn``,
     ``launch_template_id``, ``vpc_id``, ``subnet_ids``.
     """
@@ -99,6 +100,11 @@ class AwsInferenceCluster(Construct):
         self._load_balancer()
         self._autoscaling_group()
         self._outputs()
+
+    @property
+    def endpoint_urls(self) -> list[str]:
+        """The cluster's one endpoint, as a list: what the gateway reads of every target construct."""
+        return [self.endpoint_url]
 
     # -----------------------------------------------------------------------------------------
     # What a silicon states

@@ -4,9 +4,10 @@ of the LiteLLM proxy (``config.yaml``), rendered from ``templates/litellm_gatewa
 Clients ask for one model name, the fleet's name. The first target in routing order (the fleet's
 ``routing.order``, else the order of ``targets``) serves it; every other target is a model group
 of its own, ``<fleet>/<target>``, listed as a fallback of the service in routing order. vLLM
-targets (aws-inf2, aws-p5, gcp-tpu-v5e) are ``hosted_vllm/<model>`` deployments at their private
+targets (EC2 clusters, TPU slices) are ``hosted_vllm/<model>`` deployments at their private
 endpoints; a Groq target is ``groq/<model>`` at Groq's base URL with the key read from the
-environment (``os.environ/GROQ_API_KEY``), never written into the file.
+environment (``os.environ/GROQ_API_KEY``), never written into the file. Which of these a target
+is comes from its kind's route in the kind registry (``VLLM_CLUSTER``, ``VLLM_SLICES``, ``HOSTED``).
 
 Addresses Terraform only knows at apply time (load balancers, TPU slices) come from a resolver:
 placeholders naming the Terraform output for the preview written beside the synthesized stacks,
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import registry
 from ..spec.groq import GROQ_API_KEY_ENV, GROQ_BASE_URL
 from ..templates import render
 
@@ -60,21 +62,75 @@ def output_key(target: Any) -> str:
     return target.name.replace("-", "_")
 
 
-def litellm_model(target: Any) -> str:
-    """LiteLLM's provider/model string: Groq's own route, or an OpenAI-compatible vLLM server."""
-    if target.kind == "groq":
+@dataclass(frozen=True)
+class VllmCluster:
+    """A vLLM server behind one private endpoint (an EC2 cluster's load balancer)."""
+
+    def litellm_model(self, target: Any) -> str:
+        return f"hosted_vllm/{target.serving.model}"
+
+    def endpoint_outputs(self, target: Any) -> list[str]:
+        return [f"{output_key(target)}_endpoint_url"]
+
+    def known_api_bases(self, target: Any) -> list[str] | None:
+        """API bases known at synth; None when Terraform learns them at apply."""
+        return None
+
+    def api_key(self, target: Any) -> str | None:
+        return None
+
+    def limits(self, target: Any) -> tuple[int | None, int | None]:
+        """(requests, tokens) per minute the deployment may send."""
+        return None, None
+
+
+@dataclass(frozen=True)
+class VllmSlices(VllmCluster):
+    """vLLM servers on ``count`` slices, each its own endpoint; queued slices get theirs once granted."""
+
+    def endpoint_outputs(self, target: Any) -> list[str]:
+        key = output_key(target)
+        return [] if target.provisioning == "queued" else [f"{key}_endpoint_urls[{i}]" for i in range(target.count)]
+
+
+@dataclass(frozen=True)
+class Hosted(VllmCluster):
+    """A hosted token API: its provider's LiteLLM route at its known base URL, the key from the environment."""
+
+    def litellm_model(self, target: Any) -> str:
         return f"groq/{target.model}"
-    return f"hosted_vllm/{target.serving.model}"
+
+    def endpoint_outputs(self, target: Any) -> list[str]:
+        return []
+
+    def known_api_bases(self, target: Any) -> list[str] | None:
+        return [GROQ_BASE_URL]
+
+    def api_key(self, target: Any) -> str | None:
+        return GROQ_API_KEY_REF
+
+    def limits(self, target: Any) -> tuple[int | None, int | None]:
+        return target.rate_limits.requests_per_minute, target.rate_limits.tokens_per_minute
+
+
+VLLM_CLUSTER = VllmCluster()
+VLLM_SLICES = VllmSlices()
+HOSTED = Hosted()
+
+
+def route(target: Any) -> VllmCluster:
+    """How the gateway reaches ``target``: its kind's route in the registry."""
+    return registry.kind_of(target).gateway_route()
+
+
+def litellm_model(target: Any) -> str:
+    """LiteLLM's provider/model string: a hosted API's own route, or an OpenAI-compatible vLLM server."""
+    return route(target).litellm_model(target)
 
 
 def endpoint_outputs(target: Any) -> list[str]:
-    """The outputs (with index) that hold a target's API bases; none for Groq (known) or queued TPU slices."""
-    key = output_key(target)
-    if target.kind == "groq":
-        return []
-    if target.kind == "gcp-tpu-v5e":
-        return [] if target.provisioning == "queued" else [f"{key}_endpoint_urls[{i}]" for i in range(target.count)]
-    return [f"{key}_endpoint_url"]
+    """The outputs (with index) that hold a target's API bases; none for hosted APIs (known) or queued TPU slices."""
+    return route(target).endpoint_outputs(target)
 
 
 def stack_of(plan: Mapping[str, tuple[str, str, list]]) -> dict[str, str]:
@@ -87,8 +143,9 @@ def preview_api_bases(plan: Mapping[str, tuple[str, str, list]]) -> ApiBases:
     stacks = stack_of(plan)
 
     def api_bases(target: Any) -> list[str]:
-        if target.kind == "groq":
-            return [GROQ_BASE_URL]
+        known = route(target).known_api_bases(target)
+        if known is not None:
+            return known
         return [f"<apply-time: output {name} of stack {stacks[target.name]}>" for name in endpoint_outputs(target)]
 
     return api_bases
@@ -109,18 +166,19 @@ def deployments(fleet: Any, api_bases: ApiBases) -> tuple[list[Deployment], list
         model_name = service if primary else f"{service}/{target.name}"
         if not primary:
             fallbacks.append(model_name)
-        groq = target.kind == "groq"
+        way = route(target)
+        rpm, tpm = way.limits(target)
         for i, base in enumerate(bases):
             out.append(Deployment(
                 id=target.name if len(bases) == 1 else f"{target.name}-{i}",
                 target=target.name,
                 kind=target.kind,
                 model_name=model_name,
-                model=litellm_model(target),
+                model=way.litellm_model(target),
                 api_base=base,
-                api_key=GROQ_API_KEY_REF if groq else None,
-                rpm=target.rate_limits.requests_per_minute if groq else None,
-                tpm=target.rate_limits.tokens_per_minute if groq else None,
+                api_key=way.api_key(target),
+                rpm=rpm,
+                tpm=tpm,
             ))
     return out, fallbacks, notes
 

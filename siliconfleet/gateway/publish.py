@@ -21,8 +21,8 @@ from .config import OUTPUT, home_stack, published, render_config, ssm_parameter_
 
 
 def _endpoints(construct: Construct) -> list[str]:
-    urls = getattr(construct, "endpoint_urls", None)
-    return list(urls) if urls is not None else [construct.endpoint_url]  # type: ignore[attr-defined]
+    """The OpenAI-compatible base URLs every target construct publishes as ``endpoint_urls``."""
+    return list(construct.endpoint_urls)  # type: ignore[attr-defined]
 
 
 class GatewayConfig(Construct):

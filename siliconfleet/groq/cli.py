@@ -19,6 +19,8 @@ from typing import Any, TextIO
 from ..errors import SiliconfleetError
 
 EXIT_STORE_FAILED = 1
+#: The hosted provider whose keys `groq set-key` stores (catalog/data/hosted/groq.yaml).
+PROVIDER = "groq"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -58,13 +60,20 @@ def read_key(stream: TextIO, *, prompt: bool, ask: Callable[[str], str] | None =
     return check_key_shape(text)
 
 
+def _is_groq(target: Any) -> bool:
+    """A target of a kind whose hosted provider is Groq."""
+    from .. import registry
+
+    return registry.kind_of(target).provider == PROVIDER
+
+
 def _target(fleet: Any, name: str) -> Any:
     from ..spec.report import suggest
 
-    groq = [t.name for t in fleet.targets if t.kind == "groq"]
+    groq = [t.name for t in fleet.targets if _is_groq(t)]
     for target in fleet.targets:
         if target.name == name:
-            if target.kind != "groq":
+            if not _is_groq(target):
                 raise SiliconfleetError(f"--target: {name!r} is a {target.kind} target; set-key stores keys of groq targets: "
                                         f"{', '.join(groq) or 'this fleet has none'}")
             return target

@@ -1,10 +1,10 @@
 """Sizing the targets of a fleet against their own serving settings, and the SF-COST-001 lint.
 
-A target is read by duck typing so that every kind works, today's ``aws-inf2`` and later ones:
-``name``, ``serving`` (``model``, ``max_model_len``, ``max_num_seqs``), and its hardware as
-``instance_type`` (an AWS catalog row, priced in ``region``) or ``accelerator_type`` (a TPU v5e
-shape, priced in the region of ``zone``). Targets without either (a hosted endpoint) are skipped
-by the lint.
+A target's hardware comes from its kind's sizing function in the kind registry: an EC2 kind's
+``instance_type`` (an AWS catalog row, priced in ``region``), a TPU kind's shape (priced in the
+region of ``zone``); a hosted API has none, and targets of a kind the registry does not know (a
+synth output of another siliconfleet) neither: the lint skips them. Every target that serves a
+model (``serving.model``, ``max_model_len``, ``max_num_seqs``) is sized.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import catalog
+from .. import catalog, registry
 from ..catalog.llm_models import find_llm_model
 from ..catalog.tpu import tpu_v5e_types
 from ..errors import Problem, SiliconfleetError
@@ -58,21 +58,37 @@ class TargetSizing:
     result: SizingResult
 
 
-def target_hardware(target: Any) -> Hardware | None:
-    """The catalog hardware a target runs on, or None (hosted endpoints, types the catalog lacks)."""
-    itype = getattr(target, "instance_type", None)
-    if isinstance(itype, str) and itype in catalog.aws_instance_types():
-        row = catalog.aws_instance_type(itype)
-        region = getattr(target, "region", None)
-        return Hardware("aws", itype, row.silicon, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None, region)
-    atype = getattr(target, "accelerator_type", None)
-    if isinstance(atype, str) and atype in tpu_v5e_types():
-        shape = tpu_v5e_types()[atype]
-        zone = getattr(target, "zone", None)
-        region = zone.rsplit("-", 1)[0] if isinstance(zone, str) and "-" in zone else getattr(target, "region", None)
-        return Hardware("gcp-tpu", atype, "tpu-v5e", shape.chips * shape.chip.hbm_gb * 1e9,
-                        shape.price_per_hour(region) if region else None, region)
+def aws_hardware(target: Any) -> Hardware | None:
+    """An EC2 kind's instance type, priced in its region; None when the catalog lacks the type."""
+    itype = target.instance_type
+    if itype not in catalog.aws_instance_types():
+        return None
+    row = catalog.aws_instance_type(itype)
+    region = target.region
+    return Hardware("aws", itype, row.silicon, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None, region)
+
+
+def tpu_hardware(target: Any) -> Hardware | None:
+    """A TPU kind's accelerator type, priced in the region of its zone; None when the catalog lacks it."""
+    atype = target.accelerator_type
+    if not isinstance(atype, str) or atype not in tpu_v5e_types():
+        return None
+    shape = tpu_v5e_types()[atype]
+    region = catalog.gcp_zone_region(target.zone)
+    return Hardware("gcp-tpu", atype, "tpu-v5e", shape.chips * shape.chip.hbm_gb * 1e9,
+                    shape.price_per_hour(region) if region else None, region)
+
+
+def hosted_hardware(target: Any) -> Hardware | None:
+    """A hosted API runs on the provider's hardware, priced per token: nothing to size against."""
     return None
+
+
+def target_hardware(target: Any) -> Hardware | None:
+    """The catalog hardware a target runs on, through its kind's sizing function; None for hosted
+    endpoints, types the catalog lacks, and kinds the registry does not know."""
+    kind = registry.find(getattr(target, "kind", None))
+    return kind.sizing_hardware()(target) if kind is not None else None
 
 
 def size_fleet(fleet: Any, *, dtype: Any = None, kv_dtype: Any = None, efficiency: Any = None, overhead: Any = None,

@@ -1,19 +1,20 @@
-"""Inventory and cost per target kind: a registry, so that a new kind plugs in with one module.
+"""Inventory and cost per target kind, read from the kind registry (``siliconfleet.registry``).
 
-A kind module registers a :class:`Kind` with two functions over plain data, the target as
+Each kind's family names a module here with two functions over plain data, the target as
 ``siliconfleet.json`` stores it (the validated fleet file, dumped as JSON) and the fleet dump
 around it: ``describe`` gives the inventory row, ``price`` the cost with the catalog prices it used.
-Neither imports the CDK engine or a cloud SDK. A kind nobody registered is still listed, as
-unpriced, with the reason.
+Neither imports the CDK engine or a cloud SDK. A kind the registry does not know (a synth output
+of another siliconfleet) is still listed, as unpriced, with the reason; aliases resolve, so an
+output written by an older version under an old kind name is priced as its kind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 from typing import Any
 
+from ... import registry as kinds_registry
 from ..model import Hardware, TargetCost
 
 Describe = Callable[[dict[str, Any], dict[str, Any]], Hardware]
@@ -27,26 +28,20 @@ class Kind:
     price: PriceFn
 
 
+#: Entries placed here by hand (tests); everything else comes from the kind registry.
 _REGISTRY: dict[str, Kind] = {}
 
-#: Modules that register the kinds siliconfleet ships; imported on first use of the registry.
-BUILTIN_MODULES = ("aws_ec2", "gcp_tpu_v5e", "groq")
-_loaded = False
 
-
-def register(kind: Kind) -> Kind:
-    """Add (or replace) the inventory and cost functions of one target kind."""
-    _REGISTRY[kind.name] = kind
-    return kind
+def _entry(kind: kinds_registry.Kind, name: str) -> Kind:
+    module = kind.review_module()
+    return Kind(name, module.describe, module.price)
 
 
 def registry() -> dict[str, Kind]:
-    global _loaded
-    if not _loaded:
-        for module in BUILTIN_MODULES:
-            import_module(f".{module}", __name__)
-        _loaded = True
-    return dict(_REGISTRY)
+    """Kind name (aliases included) -> its inventory and cost functions."""
+    out = {name: _entry(kind, name) for kind in kinds_registry.kinds() for name in kind.names}
+    out.update(_REGISTRY)
+    return out
 
 
 def _unknown(kind: str) -> Kind:
@@ -62,8 +57,11 @@ def _unknown(kind: str) -> Kind:
 
 
 def kind_for(name: str) -> Kind:
-    """The registered kind, or one that lists the target as unpriced."""
-    return registry().get(name) or _unknown(name)
+    """The kind's entry, or one that lists the target as unpriced."""
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    kind = kinds_registry.find(name)
+    return _entry(kind, name) if kind is not None else _unknown(name)
 
 
 def describe(target: dict[str, Any], fleet: dict[str, Any]) -> Hardware:
@@ -74,4 +72,4 @@ def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
     return kind_for(str(target.get("kind"))).price(target, fleet)
 
 
-__all__ = ["BUILTIN_MODULES", "Kind", "describe", "kind_for", "price", "register", "registry"]
+__all__ = ["Kind", "describe", "kind_for", "price", "registry"]

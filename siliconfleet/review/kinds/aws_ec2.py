@@ -23,9 +23,6 @@ from typing import Any
 from ... import catalog
 from ..fmt import money, number, rate
 from ..model import HOURS_PER_MONTH, Hardware, Price, TargetCost
-from . import Kind, register
-
-KINDS = ("aws-inf2", "aws-p5")
 
 
 def _row(target: dict[str, Any]) -> catalog.AwsInstanceType | None:
@@ -173,6 +170,3 @@ def _capacity_block(target: dict[str, Any], cap: dict[str, Any], row: Any, regio
         notes=(f"Capacity Block purchase of {window}: cannot be cancelled once bought",),
     )
 
-
-for _kind in KINDS:
-    register(Kind(_kind, describe, price))

@@ -16,9 +16,7 @@ from typing import Any
 from ...catalog.tpu import TpuAcceleratorType, tpu_v5e_types
 from ..fmt import money, rate
 from ..model import HOURS_PER_MONTH, Hardware, Price, TargetCost
-from . import Kind, register
 
-KIND = "gcp-tpu-v5e"
 GIB = 2**30
 
 
@@ -91,5 +89,3 @@ def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
         notes=tuple(notes),
     )
 
-
-register(Kind(KIND, describe, price))

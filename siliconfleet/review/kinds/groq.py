@@ -22,9 +22,7 @@ from typing import Any
 from ...catalog.groq import GroqModel, groq_models
 from ..fmt import money, number, rate
 from ..model import HOURS_PER_MONTH, Hardware, Price, TargetCost
-from . import Kind, register
 
-KIND = "groq"
 MINUTES_PER_MONTH = 60 * HOURS_PER_MONTH
 
 
@@ -102,5 +100,3 @@ def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
         notes=tuple(notes),
     )
 
-
-register(Kind(KIND, describe, price))
