@@ -98,12 +98,12 @@ def _catalog(args: argparse.Namespace) -> int:
         return 0
     print(f"{'instance type':<16}{'silicon':<13}{'vCPU':>5}{'accel':>6}{'cores':>6}{'mem GiB':>9}{'GiB/s':>10}{'$/h us-east-1':>15}  quota (on-demand / spot)")
     for name, row in rows.items():
-        quotas = catalog.ec2_quotas()[row.family]
+        on_demand, spot = (catalog.ec2_quota_for(name, market) for market in ("on_demand", "spot"))
         price = row.price_per_hour("us-east-1")
         print(
             f"{name:<16}{row.silicon:<13}{row.vcpu:>5}{row.accelerators:>6}{row.neuron_cores or row.gpus:>6}"
             f"{row.accelerator_memory_gib:>9g}{row.memory_bandwidth_gib_s:>10.0f}{(f'{price:.4f}' if price else 'unpriced'):>15}"
-            f"  {quotas.on_demand.code} / {quotas.spot.code}"
+            f"  {on_demand.code if on_demand else '-'} / {spot.code if spot else '-'}"
         )
     first = next(iter(rows.values()))
     print(f"\nprices as of {first.price_as_of}: {first.price_source}")

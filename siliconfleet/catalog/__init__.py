@@ -6,6 +6,7 @@ Nothing here imports the CDK or a cloud SDK.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -106,6 +107,34 @@ def ec2_quotas() -> dict[str, FamilyQuotas]:
 
 def ec2_quota(family: str, market: Market) -> Quota:
     return getattr(ec2_quotas()[family], market)
+
+
+@cache
+def _quota_family_rules() -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
+    doc = _load("aws_quota_families.yaml")
+    return tuple(
+        (re.compile(rule["match"]), rule["family"], tuple(rule.get("markets", ("on_demand", "spot"))))
+        for rule in doc["rules"]
+    )
+
+
+def ec2_quota_family(instance_type: str, market: Market = "on_demand") -> str | None:
+    """The EC2 vCPU quota family (a key of aws_quotas.yaml) ``instance_type`` counts against when
+    bought as ``market``: the catalog row's ``family``, else the first rule of
+    aws_quota_families.yaml that matches the type's name; None when neither knows it."""
+    row = aws_instance_types().get(instance_type)
+    if row is not None:
+        return row.family
+    for pattern, family, markets in _quota_family_rules():
+        if pattern.match(instance_type):
+            return family if market in markets and family in ec2_quotas() else None
+    return None
+
+
+def ec2_quota_for(instance_type: str, market: Market) -> Quota | None:
+    """The vCPU quota ``instance_type`` counts against when bought as ``market``, if known."""
+    family = ec2_quota_family(instance_type, market)
+    return None if family is None else ec2_quota(family, market)
 
 
 @cache

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from . import _load, _Row
+from . import _load, _Row, gcp_zone_region
 
 
 class TpuChip(_Row):
@@ -75,7 +75,7 @@ class TpuZone(_Row):
 def tpu_v5e_zones() -> dict[str, TpuZone]:
     """Zones known to offer TPU v5e, keyed by name; ``unverified`` marks zones no primary source listed."""
     doc = _load("tpu_v5e.yaml")
-    return {name: TpuZone(name=name, region=name.rsplit("-", 1)[0], **(row or {})) for name, row in doc["zones"].items()}
+    return {name: TpuZone(name=name, region=gcp_zone_region(name), **(row or {})) for name, row in doc["zones"].items()}
 
 
 def tpu_v5e_zones_source() -> str:

@@ -57,7 +57,7 @@ class AwsInferenceCluster(Construct):
         self.silicon_resources()
 
         image = aws("data_aws_ssm_parameter").DataAwsSsmParameter(
-            self, "MachineImage", name=catalog.machine_image(self.silicon).ssm_parameter
+            self, "MachineImage", name=props.machine_image.ssm_parameter
         )
         lt = aws("launch_template")
         self.launch_template = lt.LaunchTemplate(
@@ -81,7 +81,7 @@ class AwsInferenceCluster(Construct):
                 lt.LaunchTemplateBlockDeviceMappings(
                     device_name="/dev/sda1",
                     ebs={
-                        "volume_size": self.root_volume_gib(),
+                        "volume_size": props.effective_root_volume_gib,
                         "volume_type": "gp3",
                         "encrypted": "true",
                         "delete_on_termination": "true",
@@ -131,9 +131,6 @@ class AwsInferenceCluster(Construct):
             "max_num_seqs": props.serving.max_num_seqs,
             "hf_token_secret_arn": props.serving.hf_token_secret_arn or "",
         }
-
-    def root_volume_gib(self) -> int:
-        return self.props.root_volume_gib or catalog.machine_image(self.silicon).min_root_volume_gib
 
     def network_interfaces(self) -> list[Any]:
         """One private interface, no public address; EFA silicon adds more."""

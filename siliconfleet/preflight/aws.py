@@ -74,6 +74,12 @@ class AwsTargetRequest:
     def vcpu(self) -> int:
         return catalog.aws_instance_type(self.instance_type).vcpu
 
+    def quota(self, market: str) -> Quota:
+        """The vCPU quota the instances bought as ``market`` count against (the catalog's)."""
+        quota = catalog.ec2_quota_for(self.instance_type, market)  # type: ignore[arg-type]
+        assert quota is not None, f"{self.instance_type} has no {market} quota in the catalog"
+        return quota
+
     def counts(self) -> dict[str, int]:
         """Instances per vCPU-quota market at max_size (Capacity Blocks have their own quota)."""
         if self.capacity is not None and self.capacity.kind == "capacity-block":
@@ -486,7 +492,7 @@ class AwsRun:
         subnet_ids = tuple(sorted({s for r in reqs for s in r.subnet_ids}))
         if subnet_ids:
             out["subnets"] = pool.fact(("ec2:DescribeSubnets", region, subnet_ids), facts.fetch_subnets, clients, region, subnet_ids)
-        quotas = {q.code: q for r in reqs for market in r.counts() for q in [catalog.ec2_quota(catalog.aws_instance_type(r.instance_type).family, market)]}
+        quotas = {q.code: q for r in reqs for market in r.counts() for q in [r.quota(market)]}
         if quotas:
             wanted = tuple(quotas[c] for c in sorted(quotas))
             codes = tuple(sorted(quotas))
@@ -516,12 +522,12 @@ class AwsRun:
                 self.notes.append(value.message)
         results = [check_offering(req, got["offerings"], got.get("subnets"))]
         for market, count in req.counts().items():
-            quota = catalog.ec2_quota(catalog.aws_instance_type(req.instance_type).family, market)  # type: ignore[arg-type]
+            quota = req.quota(market)
             mine = count * req.vcpu
             sharing, total = [], 0
             for peer in peers:
                 for m, n in peer.counts().items():
-                    q = catalog.ec2_quota(catalog.aws_instance_type(peer.instance_type).family, m)  # type: ignore[arg-type]
+                    q = peer.quota(m)
                     if q.code == quota.code:
                         total += n * peer.vcpu
                         if peer.target != req.target and peer.target not in sharing:

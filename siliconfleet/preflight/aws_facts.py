@@ -8,15 +8,13 @@ in :mod:`.aws` only read their results.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from .. import catalog
-from ..catalog import Quota, catalog_data
+from ..catalog import Quota
 from .aws_clients import AwsCallError, AwsClients
 from .pool import Fetched
 
@@ -83,26 +81,9 @@ def fetch_zone_ids(clients: AwsClients, region: str) -> Fetched:
 # Quota families and running usage
 
 
-@cache
-def _family_rules() -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
-    doc = catalog_data("aws_quota_families.yaml")
-    return tuple(
-        (re.compile(rule["match"]), rule["family"], tuple(rule.get("markets", ("on_demand", "spot"))))
-        for rule in doc["rules"]
-    )
-
-
 def quota_for(instance_type: str, market: str) -> Quota | None:
-    """The vCPU quota ``instance_type`` counts against when bought as ``market``, if known."""
-    row = catalog.aws_instance_types().get(instance_type)
-    if row is not None:
-        return catalog.ec2_quota(row.family, market)  # type: ignore[arg-type]
-    for pattern, family, markets in _family_rules():
-        if pattern.match(instance_type):
-            if market not in markets or family not in catalog.ec2_quotas():
-                return None
-            return catalog.ec2_quota(family, market)  # type: ignore[arg-type]
-    return None
+    """The vCPU quota ``instance_type`` counts against when bought as ``market``, if known (the catalog's)."""
+    return catalog.ec2_quota_for(instance_type, market)  # type: ignore[arg-type]
 
 
 def market_of(instance: dict[str, Any]) -> str | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ..catalog import catalog_data
+from ..catalog import catalog_data, gcp_zone_region
 from ..catalog.tpu import tpu_v5e_types
 from ..errors import SiliconfleetError
 from .pool import FactPool, Fetched, outcome
@@ -89,8 +89,8 @@ def _internal(exc: BaseException) -> GcpCallError:
                         message=f"the check failed inside preflight: {type(exc).__name__}: {exc}")
 
 
-def _zone_region(zone: str) -> str:
-    return zone.rsplit("-", 1)[0]
+def _zone_region(zone: str) -> str | None:
+    return gcp_zone_region(zone)
 
 
 def chips_of(accelerator_type: str, topology: str | None = None) -> int | None:

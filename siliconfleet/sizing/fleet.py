@@ -16,6 +16,7 @@ from .. import catalog, registry
 from ..catalog.llm_models import find_llm_model
 from ..catalog.tpu import tpu_v5e_types
 from ..errors import Problem, SiliconfleetError
+from ..spec.aws import effective_desired_size
 from .advisor import GIB, HOURS_PER_MONTH, SizingResult, size
 from .model import DEFAULT_OVERSIZE_RATIO, build_request
 
@@ -48,6 +49,9 @@ class Hardware:
     accelerator_memory_bytes: float
     usd_per_hour: float | None
     region: str | None
+    units: int = 1
+    """How many of it run: an EC2 cluster's effective desired size (0 when scaled to zero), a TPU target's slices."""
+    unit_name: str = "instance"
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ def aws_hardware(target: Any) -> Hardware | None:
         return None
     row = catalog.aws_instance_type(itype)
     region = target.region
-    return Hardware("aws", itype, row.silicon, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None, region)
+    return Hardware("aws", itype, row.silicon, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None,
+                    region, effective_desired_size(target.min_size, target.desired_size))
 
 
 def tpu_hardware(target: Any) -> Hardware | None:
@@ -76,7 +81,7 @@ def tpu_hardware(target: Any) -> Hardware | None:
     shape = tpu_v5e_types()[atype]
     region = catalog.gcp_zone_region(target.zone)
     return Hardware("gcp-tpu", atype, "tpu-v5e", shape.chips * shape.chip.hbm_gb * 1e9,
-                    shape.price_per_hour(region) if region else None, region)
+                    shape.price_per_hour(region) if region else None, region, getattr(target, "count", None) or 1, "slice")
 
 
 def hosted_hardware(target: Any) -> Hardware | None:
@@ -141,13 +146,6 @@ def _dedupe(new: list[Problem], seen: list[Problem]) -> list[Problem]:
     return [p for p in new if (p.path, p.message) not in have]
 
 
-def _instances(target: Any) -> int:
-    count = getattr(target, "effective_desired_size", None)
-    if count is None:
-        count = getattr(target, "desired_size", None) or getattr(target, "min_size", None) or 1
-    return max(1, int(count))
-
-
 def oversize_findings(fleet: Any, *, oversize_ratio: float = DEFAULT_OVERSIZE_RATIO, dtype: Any = None,
                       max_alternatives: int = 3) -> list[Finding]:
     """SF-COST-001: targets whose accelerator memory is at least ``oversize_ratio`` times what the
@@ -156,8 +154,8 @@ def oversize_findings(fleet: Any, *, oversize_ratio: float = DEFAULT_OVERSIZE_RA
     and what each saves a month (730 h x instances).
 
     The model's dtype is its published one unless ``dtype`` is given. Targets whose model is not in
-    the catalog, or whose hardware is unpriced, give no finding: the rule only speaks when it can
-    name the saving.
+    the catalog, whose hardware is unpriced, or that run nothing (a cluster scaled to zero), give no
+    finding: the rule only speaks when it can name the saving.
     """
     findings: list[Finding] = []
     for i, target in enumerate(getattr(fleet, "targets", [])):
@@ -169,12 +167,12 @@ def oversize_findings(fleet: Any, *, oversize_ratio: float = DEFAULT_OVERSIZE_RA
             continue
         result = sized[0].result
         hw = target_hardware(target)
-        if hw is None or hw.usd_per_hour is None:
+        if hw is None or hw.usd_per_hour is None or hw.units < 1:
             continue
         need = result.memory.total_bytes
         if hw.accelerator_memory_bytes < oversize_ratio * need:
             continue
-        instances = _instances(target)
+        instances = hw.units
         candidates = sorted(
             (o for o in result.options
              if o.fits and o.kind == hw.kind and o.usd_per_hour is not None and o.usd_per_hour < hw.usd_per_hour),
@@ -205,7 +203,7 @@ def oversize_findings(fleet: Any, *, oversize_ratio: float = DEFAULT_OVERSIZE_RA
             f"{hw.name} has {hw.accelerator_memory_bytes / GIB:,.0f} GiB of accelerator memory, "
             f"{hw.accelerator_memory_bytes / need:.0f}x the {need / GIB:.1f} GiB that {serving.model} needs at "
             f"{req.dtype.name} (max_model_len {req.context} x max_num_seqs {req.batch}); cheaper options that fit: {named}"
-            f" ({HOURS_PER_MONTH} h/month x {instances} instance{'s' if instances != 1 else ''})"
+            f" ({HOURS_PER_MONTH} h/month x {instances} {hw.unit_name}{'s' if instances != 1 else ''})"
         )
         findings.append(
             Finding(

@@ -29,6 +29,11 @@ from .common import (
 )
 
 
+def effective_desired_size(min_size: int, desired_size: int | None) -> int:
+    """The instances an EC2 cluster runs: desired_size when given, else min_size (which may be 0)."""
+    return min_size if desired_size is None else desired_size
+
+
 class AwsNetwork(_Model):
     """Either an existing VPC (`vpc_id` + `subnet_ids`) or a new private VPC (`cidr`)."""
 
@@ -125,11 +130,21 @@ class AwsClusterFields(CrossChecked):
 
     @property
     def effective_desired_size(self) -> int:
-        return self.min_size if self.desired_size is None else self.desired_size
+        return effective_desired_size(self.min_size, self.desired_size)
 
     @property
     def instance(self) -> catalog.AwsInstanceType:
         return catalog.aws_instance_type(self.instance_type)
+
+    @property
+    def machine_image(self) -> catalog.MachineImage:
+        """The machine image of the instance type's silicon (catalog)."""
+        return catalog.machine_image(self.instance.silicon)
+
+    @property
+    def effective_root_volume_gib(self) -> int:
+        """root_volume_gib, or the size the silicon's machine image needs (catalog)."""
+        return self.root_volume_gib or self.machine_image.min_root_volume_gib
 
     def checks(self) -> list[Callable[[], list[tuple[str, str]]]]:
         return [self._size_problems, self._cidr_problems, self._offering_problems]

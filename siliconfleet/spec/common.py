@@ -188,6 +188,15 @@ def standard_tags(
     return tags
 
 
+def target_tags(
+    extra: dict[str, str], *, cost_center: str, owner: str, environment: str, fleet: str, target: str
+) -> dict[str, str]:
+    """Every tag a target's resources carry: its extra tags (the fleet's, then the target's own),
+    then the standard ones, Target included. The one place they are merged: the fleet file's
+    check (Fleet.tags_for) and the constructs (Ownership.all_tags) both read it."""
+    return {**extra, **standard_tags(cost_center=cost_center, owner=owner, environment=environment, fleet=fleet, target=target)}
+
+
 def tag_problems(tags: dict[str, str], path: str) -> list[tuple[str, str]]:
     """Problems with a merged tag set: overriding a standard key, or more tags than AWS allows."""
     return [] if len(tags) <= MAX_TAGS else [
@@ -338,10 +347,8 @@ class Ownership(_Model):
     def all_tags(self) -> dict[str, str]:
         """Every tag the construct's resources carry."""
         name = self.name
-        return {**getattr(self, "tags", {}), **standard_tags(
-            cost_center=self.cost_center, owner=self.owner, environment=self.environment,
-            fleet=self.fleet or name, target=name,
-        )}
+        return target_tags(getattr(self, "tags", {}), cost_center=self.cost_center, owner=self.owner,
+                           environment=self.environment, fleet=self.fleet or name, target=name)
 
 
 class ServingBase(_Model):

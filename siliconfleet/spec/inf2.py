@@ -51,10 +51,6 @@ class Inf2Fields(AwsClusterFields):
     def effective_tensor_parallel_degree(self) -> int:
         return self.serving.tensor_parallel_degree or self.instance.neuron_cores
 
-    @property
-    def effective_root_volume_gib(self) -> int:
-        return self.root_volume_gib or catalog.machine_image("inferentia2").min_root_volume_gib
-
 
 #: The names of the kind (its aliases included), from the registry.
 Inf2Kind = registry.kind_literal("aws-inf2")

@@ -36,6 +36,7 @@ from .common import (
     field_errors,
     standard_tags,
     tag_problems,
+    target_tags,
 )
 from .groq import GroqFields, GroqTarget
 from .inf2 import Inf2Fields, Inf2Target
@@ -233,8 +234,10 @@ class Fleet(_Model):
         )}
 
     def tags_for(self, target: Any) -> dict[str, str]:
-        """Every tag a target's resources carry: the fleet's, the target's extra tags, and Target."""
-        return {**self.tags, **target.tags, **self.fleet_tags(), "Target": target.name}
+        """Every tag a target's resources carry: the fleet's, the target's extra tags, and Target
+        (what its construct's props give as ``all_tags``)."""
+        return target_tags({**self.tags, **target.tags}, cost_center=self.cost_center, owner=self.owner,
+                           environment=self.environment, fleet=self.fleet, target=target.name)
 
     def ownership(self, target: Any) -> dict[str, Any]:
         """The construct props that carry who pays and owns: for ``XxxClusterProps(**target, **ownership)``."""

@@ -507,10 +507,6 @@ class P5Fields(AwsClusterFields):
     def effective_tensor_parallel_degree(self) -> int:
         return self.serving.tensor_parallel_degree or self.instance.gpus
 
-    @property
-    def effective_root_volume_gib(self) -> int:
-        return self.root_volume_gib or catalog.machine_image(self.instance.silicon).min_root_volume_gib
-
     def summary_notes(self) -> list[str]:
         """One line per fact a reviewer should see at synth: capacity (with a block's window) and EFA."""
         cap = self.capacity

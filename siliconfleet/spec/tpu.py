@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from .. import registry
-from ..catalog import tpu
+from ..catalog import gcp_zone_region, tpu
 from .common import (
     ClientCidr,
     CrossChecked,
@@ -177,7 +177,7 @@ class TpuV5eFields(CrossChecked):
 
     @property
     def region(self) -> str:
-        return self.zone.rsplit("-", 1)[0]
+        return gcp_zone_region(self.zone)
 
     @property
     def effective_tensor_parallel_degree(self) -> int:

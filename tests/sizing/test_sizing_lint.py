@@ -87,6 +87,23 @@ def test_tpu_target_is_compared_with_smaller_tpu_shapes():
     assert finding.alternatives[0]["monthly_savings_usd"] == pytest.approx((9.6 - 1.2) * 730, abs=0.01)
 
 
+def test_a_cluster_scaled_to_zero_runs_nothing_and_gets_no_finding():
+    idle = _target(kind="aws-p5", instance_type="p5.48xlarge", min_size=0, desired_size=None)
+    assert oversize_findings(SimpleNamespace(targets=[idle])) == []
+    two = _target(kind="aws-p5", instance_type="p5.48xlarge", min_size=0, desired_size=2)
+    (finding,) = oversize_findings(SimpleNamespace(targets=[two]))
+    assert finding.alternatives[0]["monthly_savings_usd"] == pytest.approx((55.04 - 0.7582) * 730 * 2, abs=0.01)
+    assert "x 2 instances)" in finding.message
+
+
+def test_tpu_savings_count_every_slice():
+    target = _target(kind="gcp-tpu-v5e", accelerator_type="v5litepod-8", zone="us-central1-a", count=3,
+                     serving=SimpleNamespace(model="meta-llama/Llama-3.2-1B-Instruct", max_model_len=4096, max_num_seqs=1))
+    (finding,) = oversize_findings(SimpleNamespace(targets=[target]))
+    assert finding.alternatives[0]["monthly_savings_usd"] == pytest.approx((9.6 - 1.2) * 730 * 3, abs=0.01)
+    assert "(730 h/month x 3 slices)" in finding.message
+
+
 def test_hosted_target_without_hardware_is_skipped():
     hosted = SimpleNamespace(name="groq", serving=SimpleNamespace(model="meta-llama/Llama-3.1-8B-Instruct", max_model_len=4096, max_num_seqs=1))
     assert oversize_findings(SimpleNamespace(targets=[hosted])) == []

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import catalog
+from ...spec.aws import effective_desired_size
 from ..fmt import money, number, rate
 from ..model import HOURS_PER_MONTH, Hardware, Price, TargetCost
 
@@ -32,7 +33,7 @@ def _row(target: dict[str, Any]) -> catalog.AwsInstanceType | None:
 def _sizes(target: dict[str, Any]) -> tuple[int, int, int]:
     low = int(target.get("min_size") or 0)
     desired = target.get("desired_size")
-    return low, low if desired is None else int(desired), int(target.get("max_size") or 0)
+    return low, effective_desired_size(low, None if desired is None else int(desired)), int(target.get("max_size") or 0)
 
 
 def _capacity(target: dict[str, Any]) -> dict[str, Any]:

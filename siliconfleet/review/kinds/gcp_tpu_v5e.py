@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...catalog import gcp_zone_region
 from ...catalog.tpu import TpuAcceleratorType, tpu_v5e_types
 from ..fmt import money, rate
 from ..model import HOURS_PER_MONTH, Hardware, Price, TargetCost
@@ -28,7 +29,7 @@ def shape(target: dict[str, Any]) -> TpuAcceleratorType | None:
 
 
 def region_of(zone: str | None) -> str | None:
-    return zone.rsplit("-", 1)[0] if isinstance(zone, str) and "-" in zone else None
+    return gcp_zone_region(zone)
 
 
 def describe(target: dict[str, Any], fleet: dict[str, Any]) -> Hardware:
