@@ -167,14 +167,16 @@ def _constants(node: ast.AST) -> list[str]:
 
 def kind_names_in_code(path: Path, names: set[str]) -> list[str]:
     """Where ``path`` names a kind: a kind compared with (or looked up in) a literal kind name, or
-    any string literal that is a kind name with a hyphen (a dict keyed by kind...); a spec model's
-    ``registry.kind_literal("...")`` is how it names its own kind, and is allowed."""
+    any string literal that is a kind name with a hyphen (a dict keyed by kind...). How a spec
+    model names its own kind is allowed: ``registry.kind_literal("...")`` or ``kind_name = "..."``."""
     tree = ast.parse(path.read_text())
     hits = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "kind_literal":
             for arg in node.args:
                 arg.kind_literal = True  # type: ignore[attr-defined]
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "kind_name" and node.value:
+            node.value.kind_literal = True  # type: ignore[attr-defined]
         if isinstance(node, ast.Compare) and (_is_kind(node.left) or any(_is_kind(c) for c in node.comparators)):
             found = [c for side in (node.left, *node.comparators) for c in _constants(side) if c in names]
             hits += [f"{path.relative_to(ROOT)}:{node.lineno}: compares a kind with {c!r}" for c in found]
@@ -202,7 +204,8 @@ def test_no_code_outside_the_registry_names_a_kind():
 def test_the_scan_finds_a_second_registry(tmp_path):
     sample = ROOT / "siliconfleet" / "_scan_sample.py"
     try:
-        sample.write_text('CLUSTERS = {"aws-inf2": 1}\nif target.kind == "groq":\n    pass\nK = registry.kind_literal("aws-inf2")\n')
+        sample.write_text('CLUSTERS = {"aws-inf2": 1}\nif target.kind == "groq":\n    pass\nK = registry.kind_literal("aws-inf2")\n'
+                          'class F:\n    kind_name: ClassVar[str] = "aws-inf2"\n')
         hits = kind_names_in_code(sample, set(registry.names()))
     finally:
         sample.unlink()

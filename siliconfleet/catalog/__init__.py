@@ -48,6 +48,16 @@ class AwsInstanceType(_Row):
         """On-demand $/h in ``region``, or None when the catalog has no price there."""
         return self.on_demand_usd_per_hour.get(region)
 
+    @property
+    def parallelism_unit(self) -> str:
+        """What tensor parallelism splits over on this type: NeuronCore, GPU (its silicon's row)."""
+        return aws_silicon(self.silicon).parallelism_unit
+
+    @property
+    def parallel_units(self) -> int:
+        """How many of its parallelism unit the type has (NeuronCores or GPUs)."""
+        return self.neuron_cores if self.parallelism_unit == "NeuronCore" else self.gpus
+
 
 class Quota(_Row):
     code: str
@@ -60,9 +70,24 @@ class FamilyQuotas(_Row):
 
 
 class MachineImage(_Row):
+    name: str
     ssm_parameter: str
     description: str
     min_root_volume_gib: int
+
+
+class AwsSilicon(_Row):
+    """What the instance types of one EC2 silicon share: data/aws_silicon.yaml."""
+
+    name: str
+    software: Literal["neuron", "cuda"]
+    parallelism_unit: Literal["NeuronCore", "GPU"]
+    image: MachineImage
+    bootstrap_template: str
+    """The user-data template under templates/ that checks the devices and starts vLLM."""
+    serving_image: str | None = None
+    """The vLLM container image, pinned, for silicon that serves from a container (None: vLLM is in the image)."""
+    root_volume_reason: str
 
 
 def catalog_data(name: str) -> dict:
@@ -94,9 +119,10 @@ def aws_instance_type(name: str) -> AwsInstanceType:
     return aws_instance_types()[name]
 
 
-def aws_instance_type_names(silicon: str | None = None) -> list[str]:
-    """Instance type names, optionally only those of one silicon (``inferentia2``, ``h100``...)."""
-    return [n for n, t in aws_instance_types().items() if silicon is None or t.silicon == silicon]
+def aws_instance_type_names(silicon: str | tuple[str, ...] | None = None) -> list[str]:
+    """Instance type names, optionally only those of one silicon (``inferentia2``, ``h100``...) or of several."""
+    wanted = (silicon,) if isinstance(silicon, str) else silicon
+    return [n for n, t in aws_instance_types().items() if wanted is None or t.silicon in wanted]
 
 
 @cache
@@ -139,11 +165,28 @@ def ec2_quota_for(instance_type: str, market: Market) -> Quota | None:
 
 @cache
 def machine_images() -> dict[str, MachineImage]:
-    return {k: MachineImage(**v) for k, v in _load("aws_images.yaml")["images"].items()}
+    """Every machine image, keyed by image name (data/aws_images.yaml)."""
+    return {k: MachineImage(name=k, **v) for k, v in _load("aws_images.yaml")["images"].items()}
+
+
+@cache
+def aws_silicons() -> dict[str, AwsSilicon]:
+    """Every EC2 accelerator silicon, keyed by name (``inferentia2``, ``h100``...)."""
+    images = machine_images()
+    return {
+        name: AwsSilicon(name=name, **{**row, "image": images[row["image"]]})
+        for name, row in _load("aws_silicon.yaml")["silicon"].items()
+    }
+
+
+def aws_silicon(name: str) -> AwsSilicon:
+    """The silicon row for ``name``; KeyError if the catalog does not know it."""
+    return aws_silicons()[name]
 
 
 def machine_image(silicon: str) -> MachineImage:
-    return machine_images()[silicon]
+    """The machine image instances of ``silicon`` boot."""
+    return aws_silicon(silicon).image
 
 
 @cache

@@ -4,6 +4,7 @@ The provider bindings load on first use, through siliconfleet.engine.
 """
 
 from ..tagcheck import UntaggedResource, check_cost_center_tags
+from .accelerator import AcceleratorCluster
 from .aws_cluster import AwsInferenceCluster
 from .groq import GroqEndpoint, GroqEndpointProps
 from .inf2 import Inf2Cluster, Inf2ClusterProps
@@ -12,6 +13,7 @@ from .p5 import P5Cluster, P5ClusterProps
 from .tpu import TpuV5eSlice, TpuV5eSliceProps
 
 __all__ = [
+    "AcceleratorCluster",
     "AwsInferenceCluster",
     "GroqEndpoint",
     "GroqEndpointProps",

@@ -2,9 +2,9 @@
 
 ``AwsInferenceCluster`` builds the network (or uses an existing one), security groups, the
 instance role, a launch template, an auto scaling group, an internal network load balancer and
-the outputs. A silicon subclass states only what differs: its machine image, its user data, and
-any extra resources, launch-template, auto-scaling, IAM or output settings (see ``Inf2Cluster``
-and ``P5Cluster``).
+the outputs. ``AcceleratorCluster`` (accelerator.py) states the rest from catalog data: the user
+data, and the extra resources, launch-template, auto-scaling and output settings that EFA and
+reserved capacity need.
 """
 
 from __future__ import annotations
@@ -28,16 +28,13 @@ MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy
 
 
 class AwsInferenceCluster(Construct):
-    """Base of ``Inf2Cluster`` and the other EC2 clusters; not used directly.
+    """Base of ``AcceleratorCluster`` (and so of ``Inf2Cluster`` and ``P5Cluster``); not used directly.
 
     Public attributes (read-only): ``endpoint_url`` (and ``endpoint_urls``, the list of it, as
     every target construct has), ``load_balancer_dns_name``,
     ``autoscaling_group_name``, ``security_group_id``, ``instance_role_arn``,
     ``launch_template_id``, ``vpc_id``, ``subnet_ids``.
     """
-
-    #: catalog silicon of the machine image (``inferentia2``...); set by subclasses.
-    silicon: str = ""
 
     def __init__(self, scope: Construct, id: str, *, props: AwsClusterFields) -> None:
         super().__init__(scope, id)

@@ -1,12 +1,13 @@
-"""Inf2Cluster: an auto-scaled vLLM cluster on AWS Inferentia2 behind an internal load balancer."""
+"""Inf2Cluster: an auto-scaled vLLM cluster on AWS Inferentia2 behind an internal load balancer.
+All of it is ``AcceleratorCluster`` reading the catalog rows of the instance type (the Neuron
+DLAMI, the Neuron bootstrap, NeuronCores); this module gives the kind its public props class."""
 
 from __future__ import annotations
 
 from constructs import Construct
 
 from ..spec.models import DirectlyBuilt, Inf2Fields, Ownership
-from ..templates import render
-from .aws_cluster import AwsInferenceCluster
+from .accelerator import AcceleratorCluster
 
 
 class Inf2ClusterProps(DirectlyBuilt, Inf2Fields, Ownership):
@@ -17,7 +18,7 @@ class Inf2ClusterProps(DirectlyBuilt, Inf2Fields, Ownership):
     """
 
 
-class Inf2Cluster(AwsInferenceCluster):
+class Inf2Cluster(AcceleratorCluster):
     """vLLM with the Neuron plugin on inf2 instances: the Neuron DLAMI, an encrypted gp3 root
     volume, IMDSv2 only, no public address, an auto scaling group (optionally part spot), an
     internal network load balancer with a /health check, and an instance role with SSM and the
@@ -31,12 +32,7 @@ class Inf2Cluster(AwsInferenceCluster):
             cost_center="ml-platform", owner="ml@example.com", environment="prod"))
     """
 
-    silicon = "inferentia2"
+    props_class = Inf2ClusterProps
 
     def __init__(self, scope: Construct, id: str, *, props: Inf2ClusterProps) -> None:
-        if not isinstance(props, Inf2ClusterProps):
-            raise TypeError(f"Inf2Cluster needs Inf2ClusterProps, got {type(props).__name__}")
         super().__init__(scope, id, props=props)
-
-    def user_data(self) -> str:
-        return render("vllm_neuron_user_data.sh.j2", **self.serving_context())

@@ -1,14 +1,18 @@
-"""Fields every EC2 inference cluster target has, whatever the silicon (inf2, p5...)."""
+"""Fields every EC2 inference cluster target has, whatever the silicon (inf2, p5...), and the
+checks that follow from the catalog: what the instance type's silicon splits tensor parallelism
+over (NeuronCores, GPUs), the root volume its machine image needs, which instance types a kind
+offers (its registry line's silicons)."""
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .. import catalog
+from .. import catalog, registry
+from .capacity import Capacity, OnDemandCapacity, SpotCapacity
 from .common import (
     AwsRegion,
     AzId,
@@ -100,8 +104,24 @@ class ServingSpec(ServingBase):
     )
 
 
+def kind_instance_types(kind_name: str | None) -> list[str]:
+    """Instance types of the catalog whose silicon is one of the kind's (its registry line);
+    every accelerator type of the catalog when ``kind_name`` is None."""
+    silicons = registry.get(kind_name).silicons if kind_name else tuple(catalog.aws_silicons())
+    return catalog.aws_instance_type_names(silicons)
+
+
 class AwsClusterFields(CrossChecked):
-    """Fields every EC2 inference cluster has, whatever the silicon."""
+    """Fields every EC2 inference cluster has, whatever the silicon.
+
+    A kind's fields set ``kind_name``, its registry name: its ``instance_type`` must be a catalog
+    type of the kind's silicons.
+    """
+
+    #: The kind these fields belong to (registry name); None: any EC2 accelerator kind.
+    kind_name: ClassVar[str | None] = None
+    #: Whether the schema has a ``capacity`` field (reservations, Capacity Blocks) and ``efa``.
+    capacity_options: ClassVar[bool] = False
 
     name: Name
     region: AwsRegion
@@ -128,6 +148,24 @@ class AwsClusterFields(CrossChecked):
     )
     tags: Tags = Field(default_factory=dict, description="Extra tags for this target's resources.")
 
+    @field_validator("instance_type")
+    @classmethod
+    def _kind_instance_type(cls, value: str) -> str:
+        names = kind_instance_types(cls.kind_name)
+        if value not in names:
+            label = registry.get(cls.kind_name).label if cls.kind_name else "EC2 accelerator"
+            raise choice_error(value, names, f"{label} instance type")
+        return value
+
+    @classmethod
+    def partial_problems(cls, data: Any) -> list[tuple[str, str]]:
+        """As for every model, with an instance type outside the kind's left out (the field
+        validator above reports it; checks that read the type are then skipped)."""
+        itype = data.get("instance_type") if isinstance(data, dict) else None
+        if isinstance(itype, str) and itype not in kind_instance_types(cls.kind_name):
+            data = {k: v for k, v in data.items() if k != "instance_type"}
+        return super().partial_problems(data)
+
     @property
     def effective_desired_size(self) -> int:
         return effective_desired_size(self.min_size, self.desired_size)
@@ -147,11 +185,70 @@ class AwsClusterFields(CrossChecked):
         return self.root_volume_gib or self.machine_image.min_root_volume_gib
 
     def checks(self) -> list[Callable[[], list[tuple[str, str]]]]:
-        return [self._size_problems, self._cidr_problems, self._offering_problems]
+        return [self._size_problems, self._cidr_problems, self._offering_problems, self._tensor_parallel_problems,
+                self._root_volume_problems]
 
     def summary_notes(self) -> list[str]:
         """Lines a reviewer should see at synth (a Capacity Block's window...); none by default."""
         return []
+
+    # -- what the catalog says about the instance type ------------------------------------------
+
+    @property
+    def silicon(self) -> catalog.AwsSilicon:
+        """The catalog row of the instance type's silicon: image, bootstrap, parallelism unit."""
+        return catalog.aws_silicon(self.instance.silicon)
+
+    @property
+    def capacity_plan(self) -> Capacity:
+        """How the instances are bought. Kinds without a ``capacity`` field buy on demand, or the
+        ``spot_fraction`` share as spot."""
+        if self.spot_fraction > 0:
+            return SpotCapacity(type="spot", spot_fraction=self.spot_fraction)
+        return OnDemandCapacity(type="on-demand")
+
+    @property
+    def capacity_availability_zone_id(self) -> str | None:
+        """The AZ ID of the reserved capacity when the fleet file gives it."""
+        return getattr(self.capacity_plan, "availability_zone_id", None)
+
+    @property
+    def effective_efa(self) -> bool:
+        """Whether the instances form an EFA fabric (only kinds with ``efa`` can)."""
+        return False
+
+    @property
+    def effective_vllm_image(self) -> str | None:
+        """The vLLM container image the bootstrap runs; None where vLLM comes with the machine image."""
+        return None
+
+    @property
+    def effective_tensor_parallel_degree(self) -> int:
+        """serving.tensor_parallel_degree, or every NeuronCore or GPU of the instance type."""
+        return self.serving.tensor_parallel_degree or self.instance.parallel_units
+
+    def _tensor_parallel_problems(self) -> list[tuple[str, str]]:
+        inst, tp = self.instance, self.serving.tensor_parallel_degree
+        units, unit = inst.parallel_units, inst.parallelism_unit
+        if tp is None or tp <= units:
+            return []
+        bigger = [n for n in kind_instance_types(self.kind_name) if catalog.aws_instance_type(n).parallel_units >= tp]
+        fix = (f", or an instance type with more {unit}s ({', '.join(bigger)})" if bigger
+               else " (one vLLM replica spans one instance)")
+        return [(
+            "serving.tensor_parallel_degree",
+            f"{tp} exceeds the {units} {unit}{'s' if units != 1 else ''} of {self.instance_type}; use at most {units}{fix}",
+        )]
+
+    def _root_volume_problems(self) -> list[tuple[str, str]]:
+        image = self.machine_image
+        if self.root_volume_gib is None or self.root_volume_gib >= image.min_root_volume_gib:
+            return []
+        return [(
+            "root_volume_gib",
+            f"{self.root_volume_gib} GiB is below the {image.min_root_volume_gib} GiB {self.silicon.root_volume_reason}; "
+            f"use at least {image.min_root_volume_gib} or leave it out",
+        )]
 
     def _size_problems(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
@@ -205,13 +302,3 @@ class AwsClusterFields(CrossChecked):
         """AZ IDs of a new VPC's subnets: the ones given, or the first az_count offering the type."""
         net = self.network
         return list(net.availability_zone_ids or catalog.aws_offered_az_ids(self.region, self.instance_type)[: net.az_count])
-
-
-def known_instance_type(silicon: str, what: str):
-    def check(value: str) -> str:
-        names = catalog.aws_instance_type_names(silicon)
-        if value not in names:
-            raise choice_error(value, names, what)
-        return value
-
-    return AfterValidator(check)
