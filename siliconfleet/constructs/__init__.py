@@ -10,7 +10,7 @@ from .groq import GroqEndpoint, GroqEndpointProps
 from .inf2 import Inf2Cluster, Inf2ClusterProps
 from .network import PrivateNetwork
 from .p5 import P5Cluster, P5ClusterProps
-from .tpu import TpuV5eSlice, TpuV5eSliceProps
+from .tpu import TpuSlice, TpuSliceProps, TpuV5eSlice, TpuV5eSliceProps
 
 __all__ = [
     "AcceleratorCluster",
@@ -22,6 +22,8 @@ __all__ = [
     "P5Cluster",
     "P5ClusterProps",
     "PrivateNetwork",
+    "TpuSlice",
+    "TpuSliceProps",
     "TpuV5eSlice",
     "TpuV5eSliceProps",
     "UntaggedResource",

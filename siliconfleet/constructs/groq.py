@@ -59,7 +59,7 @@ class GroqEndpointProps(DirectlyBuilt, GroqFields, Ownership):
 
 
 def tpu_service_account_email(target: str, project: str) -> str:
-    """The service account TpuV5eSlice creates for ``target`` (its account id depends on the name only)."""
+    """The service account TpuSlice creates for ``target`` (its account id depends on the name only)."""
     return f"{gcp_name('sf', target, max_len=30)}@{project}.iam.gserviceaccount.com"
 
 

@@ -1,4 +1,7 @@
-"""TpuV5eSlice: Cloud TPU v5e slices serving an OpenAI-compatible API (google-beta provider)."""
+"""TpuSlice: Cloud TPU slices of any generation in the catalog serving an OpenAI-compatible API
+(google-beta provider). What differs between generations (the accelerator_config type, the
+serving package, the startup script) is the generation's catalog row. ``TpuV5eSlice`` and
+``TpuV5eSliceProps`` are the names of earlier versions."""
 
 from __future__ import annotations
 
@@ -8,10 +11,9 @@ from constructs import Construct
 from pydantic import model_validator
 
 from .. import engine
-from ..catalog import tpu as tpu_catalog
 from ..spec.common import DirectlyBuilt, Ownership, field_errors
 from ..spec.labels import to_labels
-from ..spec.tpu import TpuV5eFields
+from ..spec.tpu import TpuFields
 from ..templates import render
 from ._common import aws_name
 
@@ -20,11 +22,11 @@ SERVICE_ACCOUNT_ROLES = ("roles/logging.logWriter", "roles/monitoring.metricWrit
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
-class TpuV5eSliceProps(DirectlyBuilt, TpuV5eFields, Ownership):
-    """The fields of a ``gcp-tpu-v5e`` fleet target plus who pays and owns it (as GCP labels)."""
+class TpuSliceProps(DirectlyBuilt, TpuFields, Ownership):
+    """The fields of a TPU fleet target plus who pays and owns it (as GCP labels)."""
 
     @model_validator(mode="after")
-    def _labels_representable(self) -> TpuV5eSliceProps:
+    def _labels_representable(self) -> TpuSliceProps:
         _, problems = to_labels(self.all_tags)
         if problems:
             raise field_errors([(f"tags.{key}" if key in self.tags else "tags", message) for key, message in problems])
@@ -36,8 +38,8 @@ def gcp_name(*parts: str, max_len: int) -> str:
     return aws_name(*parts, max_len=max_len)
 
 
-class TpuV5eSlice(Construct):
-    """``count`` TPU v5e slices with no external IP, shielded secure boot, a dedicated service
+class TpuSlice(Construct):
+    """``count`` TPU slices with no external IP, shielded secure boot, a dedicated service
     account that may only write logs and metrics, and a startup script that runs vLLM TPU under
     systemd; optionally a new VPC (subnetwork with flow logs and Private Google Access, Cloud NAT
     for downloads) and, always, a firewall rule that opens the serving port to the listed client
@@ -47,10 +49,10 @@ class TpuV5eSlice(Construct):
     exist only once granted), ``service_account_email`` (None when queued), ``network``.
     """
 
-    def __init__(self, scope: Construct, id: str, *, props: TpuV5eSliceProps) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: TpuSliceProps) -> None:
         super().__init__(scope, id)
-        if not isinstance(props, TpuV5eSliceProps):
-            raise TypeError(f"TpuV5eSlice needs TpuV5eSliceProps, got {type(props).__name__}")
+        if not isinstance(props, TpuSliceProps):
+            raise TypeError(f"{type(self).__name__} needs TpuSliceProps, got {type(props).__name__}")
         self.props = props
         fleet = props.fleet or props.name
         self.resource_name = props.name if fleet == props.name else gcp_name(fleet, props.name, max_len=48)
@@ -169,8 +171,9 @@ class TpuV5eSlice(Construct):
 
     def _startup_script(self) -> str:
         props = self.props
+        gen = props.tpu_generation
         return render(
-            "vllm_tpu_startup.sh.j2",
+            gen.startup_template,
             fleet=props.fleet or props.name,
             target=props.name,
             model=props.serving.model,
@@ -178,7 +181,8 @@ class TpuV5eSlice(Construct):
             tensor_parallel_degree=props.effective_tensor_parallel_degree,
             max_model_len=props.serving.max_model_len,
             max_num_seqs=props.serving.max_num_seqs,
-            serving_package=tpu_catalog.tpu_serving_package(),
+            serving_package=gen.serving_package,
+            tpu_display=gen.display,
             hf_token_secret=props.serving.hf_token_secret or "",
         )
 
@@ -214,7 +218,7 @@ class TpuV5eSlice(Construct):
         shape: dict[str, Any] = (
             {"accelerator_type": props.accelerator_type}
             if props.accelerator_type
-            else {"accelerator_config": {"type": "V5LITE_POD", "topology": props.topology}}
+            else {"accelerator_config": {"type": props.tpu_generation.accelerator_config_type, "topology": props.topology}}
         )
         scheduling = {"spot": {"spot": True}, "reserved": {"reserved": True}}.get(props.provisioning)
         vm = g("google_tpu_v2_vm").GoogleTpuV2Vm(
@@ -259,3 +263,8 @@ class TpuV5eSlice(Construct):
             description=f"{props.name}: service account of the TPU slices (grant extra reads to it)",
         )
         out.override_logical_id(f"{key}_service_account_email")
+
+
+#: The names of earlier versions.
+TpuV5eSlice = TpuSlice
+TpuV5eSliceProps = TpuSliceProps

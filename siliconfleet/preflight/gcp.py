@@ -1,5 +1,6 @@
-"""Google Cloud preflight for TPU v5e: the zone is up, the accelerator type exists in it, the
-runtime version exists, and the TPU v5e quota of the provisioning mode leaves room for the chips.
+"""Google Cloud preflight for TPU slices of any generation in the catalog: the zone is up, the
+accelerator type exists in it, the runtime version exists, and the generation's quota of the
+provisioning mode leaves room for the chips (quota IDs per generation: catalog/data/tpu.yaml).
 
 Clients: ``google.cloud.tpu_v2.TpuClient`` on its REST transport, ``compute_v1.ZonesClient`` and
 ``cloudquotas_v1.CloudQuotasClient``, all imported lazily (``pip install 'siliconfleet[gcp]'``).
@@ -9,7 +10,8 @@ and a timeout explicitly: the TPU client has no defaults. Endpoints can be overr
 ``SILICONFLEET_QUOTAS_ENDPOINT`` (scheme included, ``http://127.0.0.1:PORT`` for a fake).
 
 Cloud Quotas gives the limit, not the usage: the chips in use are counted from the zone's TPU
-nodes of the same provisioning mode (nodes being deleted, terminated or preempted do not count).
+nodes of the same generation and provisioning mode (nodes being deleted, terminated or preempted
+do not count).
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from ..catalog import catalog_data, gcp_zone_region
-from ..catalog.tpu import tpu_v5e_types
+from ..catalog import gcp_zone_region
+from ..catalog.tpu import TpuGeneration, default_tpu_generation, tpu_generation, tpu_generations, tpu_types
 from ..errors import SiliconfleetError
 from .pool import FactPool, Fetched, outcome
 from .results import CheckResult, Evidence, insufficient, ok, unknown
@@ -38,27 +39,33 @@ NO_CREDENTIALS = (
 RELEASED_STATES = {"DELETING", "TERMINATED", "PREEMPTED", "HIDDEN", "HIDING"}
 
 
-@cache
-def quota_data() -> dict[str, Any]:
-    return catalog_data("gcp_tpu_quotas.yaml")
+def quota_data(generation: str | None = None) -> dict[str, Any]:
+    """The quota data of a generation (the catalog's first when None), as a plain mapping."""
+    gen = tpu_generation(generation) if generation else default_tpu_generation()
+    return gen.quotas.model_dump()
 
 
-def provisioning_modes() -> list[str]:
-    return list(quota_data()["provisioning"])
+def provisioning_modes(generation: str | None = None) -> list[str]:
+    return list(quota_data(generation)["provisioning"])
 
 
 def request_from_target(target: Any) -> TpuRequest:
-    """The request of a ``gcp-tpu-v5e`` target: its slices' chips in its zone."""
+    """The request of a TPU target: its slices' chips of its generation in its zone."""
     shape = target.shape
     return TpuRequest(
         target=target.name, project=target.project, zone=target.zone, accelerator_type=shape.name,
         runtime_version=target.runtime_version, chips=shape.chips * target.count, provisioning=target.provisioning,
+        generation=shape.generation,
     )
+
+
+def _default_generation() -> str:
+    return default_tpu_generation().name
 
 
 @dataclass(frozen=True)
 class TpuRequest:
-    """What one TPU v5e target needs: ``chips`` of ``accelerator_type`` in ``zone`` of ``project``."""
+    """What one TPU target needs: ``chips`` of ``accelerator_type`` (of ``generation``) in ``zone`` of ``project``."""
 
     target: str
     project: str
@@ -67,14 +74,22 @@ class TpuRequest:
     runtime_version: str
     chips: int
     provisioning: str = "on-demand"
+    generation: str = field(default_factory=_default_generation)
 
     def __post_init__(self) -> None:
-        if self.provisioning not in provisioning_modes():
+        if self.generation not in tpu_generations():
             raise SiliconfleetError(
-                f"{self.target}: provisioning {self.provisioning!r} is not one of {', '.join(provisioning_modes())}"
+                f"{self.target}: TPU generation {self.generation!r} is not one of {', '.join(tpu_generations())}"
             )
+        modes = provisioning_modes(self.generation)
+        if self.provisioning not in modes:
+            raise SiliconfleetError(f"{self.target}: provisioning {self.provisioning!r} is not one of {', '.join(modes)}")
         if self.chips < 1:
             raise SiliconfleetError(f"{self.target}: chips must be at least 1, got {self.chips}")
+
+    @property
+    def tpu_generation(self) -> TpuGeneration:
+        return tpu_generation(self.generation)
 
 
 class GcpCallError(Exception):
@@ -95,7 +110,7 @@ def _zone_region(zone: str) -> str | None:
 
 def chips_of(accelerator_type: str, topology: str | None = None) -> int | None:
     """Chips of a TPU accelerator type: the catalog row, else the topology, else the -N suffix."""
-    row = tpu_v5e_types().get(accelerator_type)
+    row = tpu_types().get(accelerator_type)
     if row is not None:
         return row.chips
     if topology and re.fullmatch(r"\d+(x\d+)*", topology):
@@ -277,31 +292,39 @@ def fetch_runtime_versions(clients: GcpClients, project: str, zone: str) -> Fetc
 
 @dataclass(frozen=True)
 class NodeUse:
-    chips: dict[str, int]
-    """Chips in use per node kind (on-demand, spot, reserved) of v5e accelerator types."""
-    nodes: dict[str, list[str]] = field(default_factory=dict)
+    chips: dict[str, dict[str, int]]
+    """Chips in use per generation and node kind (on-demand, spot, reserved)."""
+    nodes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def chips_of(self, generation: str, kind: str) -> int:
+        return self.chips.get(generation, {}).get(kind, 0)
+
+    def nodes_of(self, generation: str, kind: str) -> list[str]:
+        return self.nodes.get(generation, {}).get(kind, [])
 
 
 def fetch_nodes(clients: GcpClients, project: str, zone: str) -> Fetched:
     items = clients.listing("tpu:nodes.list", f"{project}/{zone}", clients.tpu().list_nodes, parent=f"projects/{project}/locations/{zone}")
-    chips: Counter[str] = Counter()
-    names: dict[str, list[str]] = defaultdict(list)
+    chips: dict[str, Counter[str]] = defaultdict(Counter)
+    names: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for node in items:
         state = node.state.name if hasattr(node.state, "name") else str(node.state)
         atype = node.accelerator_type or ""
         topology = node.accelerator_config.topology if node.accelerator_config else None
-        if state in RELEASED_STATES or not (atype.startswith("v5litepod") or (node.accelerator_config and "V5LITE" in str(node.accelerator_config.type_))):
+        config_type = node.accelerator_config.type_ if node.accelerator_config else None
+        gen = next((g for g in tpu_generations().values() if g.owns(atype, config_type)), None)
+        if state in RELEASED_STATES or gen is None:
             continue
         sched = node.scheduling_config
         kind = "reserved" if sched and sched.reserved else "spot" if sched and (sched.spot or sched.preemptible) else "on-demand"
         n = chips_of(atype, topology) or 0
-        chips[kind] += n
-        names[kind].append(f"{node.name.rsplit('/', 1)[-1]} ({atype or topology}, {n} chips)")
-    return Fetched("tpu:nodes.list", zone, NodeUse(dict(chips), dict(names)))
+        chips[gen.name][kind] += n
+        names[gen.name][kind].append(f"{node.name.rsplit('/', 1)[-1]} ({atype or topology}, {n} chips)")
+    return Fetched("tpu:nodes.list", zone, NodeUse({g: dict(c) for g, c in chips.items()},
+                                                   {g: dict(n) for g, n in names.items()}))
 
 
-def fetch_quota_infos(clients: GcpClients, project: str) -> Fetched:
-    service = quota_data()["service"]
+def fetch_quota_infos(clients: GcpClients, project: str, service: str) -> Fetched:
     items = clients.listing("cloudquotas:quotaInfos.list", project, clients.quotas().list_quota_infos,
                             parent=f"projects/{project}/locations/global/services/{service}")
     infos = {}
@@ -337,10 +360,12 @@ def check_accelerator_type(req: TpuRequest, zone: Fetched | GcpCallError, types:
     evidence.append(_ev(types, {"accelerator_types": types.value}))
     if req.accelerator_type in types.value:
         return ok(req.target, "gcp", check, f"{req.accelerator_type} exists in {req.zone} (zone UP)", evidence)
-    v5e = [t for t in types.value if t.startswith("v5litepod")]
+    gen = req.tpu_generation
+    same = [t for t in types.value if t.startswith(gen.accelerator_type_prefix)]
     return insufficient(
         req.target, "gcp", check, f"{req.accelerator_type} is not offered in {req.zone}",
-        f"choose one of {', '.join(v5e)} in {req.zone}" if v5e else "choose a zone that offers TPU v5e (gcloud compute tpus accelerator-types list --zone ZONE)",
+        f"choose one of {', '.join(same)} in {req.zone}" if same
+        else f"choose a zone that offers {gen.display} (gcloud compute tpus accelerator-types list --zone ZONE)",
         evidence,
     )
 
@@ -352,7 +377,8 @@ def check_runtime_version(req: TpuRequest, versions: Fetched | GcpCallError) -> 
     evidence = [_ev(versions, {"runtime_versions": versions.value})]
     if req.runtime_version in versions.value:
         return ok(req.target, "gcp", check, f"runtime version {req.runtime_version} exists in {req.zone}", evidence)
-    near = [v for v in versions.value if "v5" in v and "lite" in v]
+    pattern = re.compile(req.tpu_generation.runtime_version_pattern)
+    near = [v for v in versions.value if pattern.search(v)]
     return insufficient(
         req.target, "gcp", check, f"runtime version {req.runtime_version} does not exist in {req.zone}",
         f"use one of {', '.join(near or versions.value[:8])}", evidence,
@@ -373,7 +399,8 @@ def check_tpu_quota(
 ) -> CheckResult:
     """Quota of the provisioning mode in the zone, minus chips in use, against the chips needed."""
     check = "tpu-quota"
-    mode = quota_data()["provisioning"][req.provisioning]
+    quotas = quota_data(req.generation)
+    mode = quotas["provisioning"][req.provisioning]
     if not mode["quota_ids"]:
         return unknown(req.target, "gcp", check, f"{req.provisioning} in {req.zone}: {mode['gate'].replace('ZONE', req.zone)}")
     if isinstance(quota_infos, GcpCallError):
@@ -382,19 +409,20 @@ def check_tpu_quota(
         return unknown(req.target, "gcp", check, f"chips in use in {req.zone} could not be counted: {nodes.message}", nodes.fix)
     quota_id = next((q for q in mode["quota_ids"] if q in quota_infos.value), None)
     if quota_id is None:
-        seen = sorted(q for q in quota_infos.value if "V5" in q.upper())
+        hint = quotas["quota_id_hint"]
+        seen = sorted(q for q in quota_infos.value if hint.upper() in q.upper())
         return unknown(
             req.target, "gcp", check,
-            f"none of the quota IDs {', '.join(mode['quota_ids'])} is listed for {quota_data()['service']} in project {req.project}"
-            f" (V5 quota IDs listed: {', '.join(seen) or 'none'}); the IDs are UNVERIFIED",
+            f"none of the quota IDs {', '.join(mode['quota_ids'])} is listed for {quotas['service']} in project {req.project}"
+            f" ({hint} quota IDs listed: {', '.join(seen) or 'none'})" + ("; the IDs are UNVERIFIED" if quotas.get("unverified") else ""),
         )
     limit, dims = _limit_for(quota_infos.value[quota_id], req.zone)
     if limit is None:
         return unknown(req.target, "gcp", check, f"{quota_id} has no value for {req.zone} or its region in project {req.project}")
-    in_use = nodes.value.chips.get(mode["nodes"], 0)
+    in_use = nodes.value.chips_of(req.generation, mode["nodes"])
     evidence = [
-        _ev(quota_infos, {"quota_id": quota_id, "dimensions": dims, "limit_chips": limit, "quota_id_unverified": bool(quota_data().get("unverified"))}),
-        _ev(nodes, {"provisioning": req.provisioning, "chips_in_use": in_use, "nodes": nodes.value.nodes.get(mode["nodes"], [])}),
+        _ev(quota_infos, {"quota_id": quota_id, "dimensions": dims, "limit_chips": limit, "quota_id_unverified": bool(quotas.get("unverified"))}),
+        _ev(nodes, {"provisioning": req.provisioning, "chips_in_use": in_use, "nodes": nodes.value.nodes_of(req.generation, mode["nodes"])}),
     ]
     together = f"; {fleet_chips} with {', '.join(sharing)}" if sharing else ""
     if limit < 0:
@@ -407,7 +435,7 @@ def check_tpu_quota(
     where = f"--dimensions=zone={req.zone} " if dims.get("zone") else ""
     return insufficient(
         req.target, "gcp", check, text,
-        f"request {desired} chips: gcloud beta quotas preferences create --service={quota_data()['service']} --quota-id={quota_id} "
+        f"request {desired} chips: gcloud beta quotas preferences create --service={quotas['service']} --quota-id={quota_id} "
         f"{where}--preferred-value={desired} --project={req.project}",
         evidence,
     )
@@ -448,7 +476,8 @@ class GcpRun:
                 "types": pool.fact(("tpu:acceleratorTypes.list", p, z), fetch_accelerator_types, clients, p, z),
                 "versions": pool.fact(("tpu:runtimeVersions.list", p, z), fetch_runtime_versions, clients, p, z),
                 "nodes": pool.fact(("tpu:nodes.list", p, z), fetch_nodes, clients, p, z),
-                "quotas": pool.fact(("cloudquotas:quotaInfos.list", p), fetch_quota_infos, clients, p),
+                "quotas": pool.fact(("cloudquotas:quotaInfos.list", p, service := quota_data(r.generation)["service"]),
+                                    fetch_quota_infos, clients, p, service),
             }
 
         def judge() -> list[CheckResult]:
@@ -459,9 +488,9 @@ class GcpRun:
                     note = getattr(value, "note", None)
                     if note and note not in self.notes:
                         self.notes.append(note)
-                same_quota = quota_data()["provisioning"][r.provisioning]["quota_ids"]
-                peers = [q for q in requests if (q.project, q.zone) == (r.project, r.zone)
-                         and quota_data()["provisioning"][q.provisioning]["quota_ids"] == same_quota]
+                same_quota = quota_data(r.generation)["provisioning"][r.provisioning]["quota_ids"]
+                peers = [q for q in requests if (q.project, q.zone, q.generation) == (r.project, r.zone, r.generation)
+                         and quota_data(q.generation)["provisioning"][q.provisioning]["quota_ids"] == same_quota]
                 fleet_chips = sum(q.chips for q in peers)
                 sharing = [q.target for q in peers if q.target != r.target]
                 results.append(check_accelerator_type(r, got["zone"], got["types"]))

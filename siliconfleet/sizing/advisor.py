@@ -20,14 +20,14 @@ from dataclasses import dataclass, field, replace
 from .. import catalog
 from ..catalog.edge import edge_devices
 from ..catalog.groq import groq_models_serving
-from ..catalog.tpu import tpu_v5e_types
+from ..catalog.tpu import tpu_generations, tpu_types
 from .model import MemoryEstimate, SizingRequest, memory_estimate
 
 GIB = 2**30
 HOURS_PER_MONTH = 730
 
-#: Display order of silicons in recommendations.
-SILICONS = ("inferentia2", "h100", "h200", "tpu-v5e", "groq", "edge")
+#: Display order of silicons in recommendations: the catalog's EC2 silicons, its TPU generations, Groq, edge.
+SILICONS = (*catalog.aws_silicons(), *(g.silicon for g in tpu_generations().values()), "groq", "edge")
 
 
 @dataclass(frozen=True)
@@ -197,14 +197,14 @@ def _aws_hardware(region: str) -> list[_Hardware]:
 
 def _tpu_hardware(region: str) -> list[_Hardware]:
     out = []
-    for name, shape in tpu_v5e_types().items():
+    for name, shape in tpu_types().items():
         if not shape.single_host:
             continue
         chip = shape.chip
         unverified = chip.unverified + (("price",) if shape.price_unverified else ())
         out.append(
             _Hardware(
-                silicon="tpu-v5e", kind="gcp-tpu", name=name, device_name=chip.name, devices=shape.chips,
+                silicon=shape.tpu_generation.silicon, kind="gcp-tpu", name=name, device_name=chip.name, devices=shape.chips,
                 unit_name="TPU chip", units=shape.chips, unit_memory_bytes=chip.hbm_gb * 1e9,
                 unit_bandwidth_bytes_s=chip.memory_bandwidth_gb_s * 1e9,
                 unit_peak_flops={k: v * 1e12 for k, v in chip.peak_dense_tflops.items()},

@@ -35,7 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "size",
         help="which silicon fits a model: memory, tensor-parallel degree, decode bound and $ per million tokens",
-        description="Size a model against every option in the catalog (Inferentia2, H100/H200, TPU v5e, Groq, "
+        description="Size a model against every option in the catalog (EC2 accelerators, TPU generations, Groq, "
                     "on-device): memory fit, tensor-parallel degree, roofline decode bound and price per token.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import catalog, registry
 from ..catalog.llm_models import find_llm_model
-from ..catalog.tpu import tpu_v5e_types
+from ..catalog.tpu import tpu_type, tpu_types
 from ..errors import Problem, SiliconfleetError
 from ..spec.aws import effective_desired_size
 from .advisor import GIB, HOURS_PER_MONTH, SizingResult, size
@@ -76,11 +76,11 @@ def aws_hardware(target: Any) -> Hardware | None:
 def tpu_hardware(target: Any) -> Hardware | None:
     """A TPU kind's accelerator type, priced in the region of its zone; None when the catalog lacks it."""
     atype = target.accelerator_type
-    if not isinstance(atype, str) or atype not in tpu_v5e_types():
+    if not isinstance(atype, str) or atype not in tpu_types():
         return None
-    shape = tpu_v5e_types()[atype]
+    shape = tpu_type(atype)
     region = catalog.gcp_zone_region(target.zone)
-    return Hardware("gcp-tpu", atype, "tpu-v5e", shape.chips * shape.chip.hbm_gb * 1e9,
+    return Hardware("gcp-tpu", atype, shape.tpu_generation.silicon, shape.chips * shape.chip.hbm_gb * 1e9,
                     shape.price_per_hour(region) if region else None, region, getattr(target, "count", None) or 1, "slice")
 
 

@@ -58,7 +58,7 @@ def assumption_lines(result: SizingResult) -> list[str]:
         "divides the KV heads or is a multiple of them (KV heads are then copied), and on GPU/TPU divides the attention heads",
         "every sequence at the full context: the KV cache read per step is an upper bound",
         f"oversized: accelerator memory at least {a.oversize_ratio:g}x what the model needs while a smaller option of the same silicon fits",
-        f"prices: AWS on-demand in {a.aws_region}, TPU v5e on-demand in {a.gcp_region}, Groq per output token; "
+        f"prices: AWS on-demand in {a.aws_region}, TPU on-demand in {a.gcp_region}, Groq per output token; "
         "figures marked UNVERIFIED in the catalog are flagged with *",
     ]
     if result.request.model.notes:

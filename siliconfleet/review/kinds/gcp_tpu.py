@@ -1,7 +1,8 @@
-"""Google Cloud TPU v5e slices (``gcp-tpu-v5e``): slices x chips x the chip-hour price.
+"""Google Cloud TPU slices (a TPU kind, any generation): slices x chips x the chip-hour price.
 
-The target names its shape by ``accelerator_type`` (v5litepod-4) or ``topology`` (2x2); the
-catalog gives the chips. ``count`` slices always run, so the desired and the max size are both
+The target names its shape by ``accelerator_type`` (v5litepod-4) or ``topology`` (2x2, of its
+``generation``, else the catalog's first); the catalog gives the chips and the generation's
+prices. ``count`` slices always run, so the desired and the max size are both
 ``count``. The price is the catalog's on-demand chip-hour price in the zone's region:
 
 - on-demand and queued (a queued resource is billed on demand from when it is granted): as is;
@@ -14,18 +15,31 @@ from __future__ import annotations
 from typing import Any
 
 from ...catalog import gcp_zone_region
-from ...catalog.tpu import TpuAcceleratorType, tpu_v5e_types
+from ...catalog.tpu import (
+    TpuAcceleratorType,
+    TpuGeneration,
+    default_tpu_generation,
+    tpu_generations,
+    tpu_type_by_topology,
+    tpu_types,
+)
 from ..fmt import money, rate
 from ..model import HOURS_PER_MONTH, Hardware, Price, TargetCost
 
 GIB = 2**30
 
 
+def generation(target: dict[str, Any]) -> TpuGeneration | None:
+    """The generation a target dump names (``generation``, else the catalog's first); None when unknown."""
+    given = target.get("generation")
+    return default_tpu_generation() if given is None else tpu_generations().get(str(given))
+
+
 def shape(target: dict[str, Any]) -> TpuAcceleratorType | None:
-    types = tpu_v5e_types()
     if target.get("accelerator_type"):
-        return types.get(str(target["accelerator_type"]))
-    return next((t for t in types.values() if t.topology == target.get("topology")), None)
+        return tpu_types().get(str(target["accelerator_type"]))
+    gen = generation(target)
+    return tpu_type_by_topology(gen.name, str(target.get("topology"))) if gen is not None else None
 
 
 def region_of(zone: str | None) -> str | None:
@@ -34,9 +48,10 @@ def region_of(zone: str | None) -> str | None:
 
 def describe(target: dict[str, Any], fleet: dict[str, Any]) -> Hardware:
     found = shape(target)
+    gen = found.tpu_generation if found else generation(target)
     count = int(target.get("count") or 1)
     return Hardware(
-        silicon="tpu-v5e",
+        silicon=gen.silicon if gen else None,
         hardware=found.name if found else target.get("accelerator_type") or target.get("topology"),
         accelerator=found.chip.name if found else None,
         accelerators_per_unit=found.chips if found else None,
@@ -54,14 +69,17 @@ def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
     found = shape(target)
     if found is None:
         wanted = target.get("accelerator_type") or target.get("topology")
-        return TargetCost(unpriced=(f"TPU v5e shape {wanted!r} is not in the catalog (siliconfleet/catalog/data/tpu_v5e.yaml)",))
+        gen = generation(target)
+        what = gen.display if gen else f"TPU {target.get('generation')}"
+        return TargetCost(unpriced=(f"{what} shape {wanted!r} is not in the catalog (siliconfleet/catalog/data/tpu.yaml)",))
+    display = found.tpu_generation.display
     zone = target.get("zone")
     region = region_of(zone)
     per_chip = found.on_demand_usd_per_chip_hour.get(region) if region else None
     if per_chip is None:
         priced = ", ".join(sorted(found.on_demand_usd_per_chip_hour)) or "none"
         return TargetCost(unpriced=(
-            f"no TPU v5e chip-hour price for {region or zone} in the catalog (prices as of {found.price_as_of}; "
+            f"no {display} chip-hour price for {region or zone} in the catalog (prices as of {found.price_as_of}; "
             f"regions with a price: {priced})",
         ))
     count = int(target.get("count") or 1)
@@ -75,13 +93,13 @@ def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
     elif provisioning == "queued":
         notes.append("queued resource: billed at the on-demand rate from when the slice is granted")
     if found.price_unverified:
-        notes.append("the TPU v5e chip-hour price is UNVERIFIED against Google's official table (catalog)")
+        notes.append(f"the {display} chip-hour price is UNVERIFIED against Google's official table (catalog)")
     return TargetCost(
         hourly_usd=hourly,
         monthly_usd=monthly,
         max_hourly_usd=hourly,
         max_monthly_usd=monthly,
-        prices=(Price(f"TPU v5e on-demand, {region}", per_chip, "chip-hour", found.price_as_of, found.price_source,
+        prices=(Price(f"{display} on-demand, {region}", per_chip, "chip-hour", found.price_as_of, found.price_source,
                       unverified=found.price_unverified),),
         basis=(
             f"{count} slice{'s' if count != 1 else ''} x {found.chips} chips ({found.name}) x {rate(per_chip)}/chip-hour = "
