@@ -1,4 +1,4 @@
-"""`siliconfleet synth | catalog`: the command line.
+"""`siliconfleet synth | validate | catalog | size | preflight | groq | keys | review`: the command line.
 
 User errors print one line per problem on stderr and exit 2, without a traceback.
 """
@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .groq.cli import add_parser as add_groq_parser  # `groq set-key`: key from standard input only
 
     add_groq_parser(sub)
+    from .hosted.cli import add_parser as add_keys_parser  # `keys set`: any hosted API's key, from standard input only
+
+    add_keys_parser(sub)
     from .review.cli import add_parser as add_review_parser  # `review`: reads JSON; the CDK loads only to synth a stale output
 
     add_review_parser(sub)

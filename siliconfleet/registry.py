@@ -26,8 +26,8 @@ does not. ``docs/contributing.md`` lists what a new kind takes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, Literal
 
@@ -108,8 +108,9 @@ class Kind:
     spec: str | None = None
     construct: str | None = None
     props: str | None = None
-    catalog_dirs: tuple[str, ...] = field(default=(), compare=False)
-    """Extra folders the catalog reads this kind's data files from (a kind registered from outside the package)."""
+    catalog_dirs: tuple[str, ...] = ()
+    """Folders the catalog reads this kind's data files from too (a kind registered from outside
+    the package: its hosted provider's file in ``<folder>/hosted/``)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -201,8 +202,11 @@ HOSTED_API = Family(
     name="hosted-api",
     cloud="hosted",
     placement=Placement("secret-store", reads_identities=True),
-    preflight="siliconfleet.preflight.groq:request_from_target",
-    review="siliconfleet.review.kinds.groq",
+    spec="siliconfleet.spec.hosted:target_model",
+    construct="siliconfleet.constructs.hosted:HostedEndpoint",
+    props="siliconfleet.constructs.hosted:props_model",
+    preflight="siliconfleet.preflight.hosted:request_from_target",
+    review="siliconfleet.review.kinds.hosted",
     sizing="siliconfleet.sizing.fleet:hosted_hardware",
     gateway="siliconfleet.gateway.config:HOSTED",
 )
@@ -298,6 +302,11 @@ def register(kind: Kind) -> Kind:
     taken = [n for n in kind.names if find(n) is not None]
     if taken:
         raise SiliconfleetError(f"kind {kind.name!r}: {', '.join(map(repr, taken))} already name a registered kind")
+    if kind.catalog_dirs:
+        from .catalog import hosted
+
+        for folder in kind.catalog_dirs:
+            hosted.add_data_dir(folder)
     KINDS.append(kind)
     _changed()
     return kind
@@ -307,12 +316,11 @@ def unregister(name: str) -> None:
     """Remove a kind added with :func:`register` (and forget its imported parts)."""
     kind = get(name)
     KINDS.remove(kind)
+    if kind.catalog_dirs:
+        from .catalog import hosted
+
+        for folder in kind.catalog_dirs:
+            hosted.remove_data_dir(folder)
     for key in [k for k in _PARTS if k[0] == kind.name]:
         del _PARTS[key]
     _changed()
-
-
-def catalog_dirs() -> Iterator[str]:
-    """Extra catalog folders registered kinds bring."""
-    for kind in KINDS:
-        yield from kind.catalog_dirs

@@ -1,35 +1,20 @@
-"""Models served on GroqCloud, with per-token prices: data/groq_models.yaml."""
+"""Models served on GroqCloud, with per-token prices: the ``groq`` provider of the hosted catalog
+(data/hosted/groq.yaml). The names of earlier versions, kept for callers that import them."""
 
 from __future__ import annotations
 
-from functools import cache
+from .hosted import HostedModel, hosted_models, hosted_models_serving
 
-from . import _load, _Row
+PROVIDER = "groq"
 
-
-class GroqModel(_Row):
-    id: str
-    hf_ids: tuple[str, ...]
-    context_window: int
-    usd_per_million_input_tokens: float
-    usd_per_million_output_tokens: float
-    output_tokens_per_s: float | None = None
-    unverified: tuple[str, ...] = ()
-    price_as_of: str
-    price_source: str
+GroqModel = HostedModel
 
 
-@cache
-def groq_models() -> dict[str, GroqModel]:
+def groq_models() -> dict[str, HostedModel]:
     """Every Groq model in the catalog, keyed by Groq's model id."""
-    doc = _load("groq_models.yaml")
-    return {
-        model_id: GroqModel(id=model_id, price_as_of=doc["as_of"], price_source=doc["sources"]["prices"], **row)
-        for model_id, row in doc["models"].items()
-    }
+    return hosted_models(PROVIDER)
 
 
-def groq_models_serving(hf_ids: list[str] | tuple[str, ...]) -> list[GroqModel]:
+def groq_models_serving(hf_ids: list[str] | tuple[str, ...]) -> list[HostedModel]:
     """Groq models that serve any of the Hugging Face ids given (case-insensitive)."""
-    wanted = {h.lower() for h in hf_ids}
-    return [m for m in groq_models().values() if wanted & {h.lower() for h in m.hf_ids}]
+    return hosted_models_serving(PROVIDER, hf_ids)

@@ -7,6 +7,7 @@ from ..tagcheck import UntaggedResource, check_cost_center_tags
 from .accelerator import AcceleratorCluster
 from .aws_cluster import AwsInferenceCluster
 from .groq import GroqEndpoint, GroqEndpointProps
+from .hosted import HostedEndpoint, HostedEndpointProps
 from .inf2 import Inf2Cluster, Inf2ClusterProps
 from .network import PrivateNetwork
 from .p5 import P5Cluster, P5ClusterProps
@@ -17,6 +18,8 @@ __all__ = [
     "AwsInferenceCluster",
     "GroqEndpoint",
     "GroqEndpointProps",
+    "HostedEndpoint",
+    "HostedEndpointProps",
     "Inf2Cluster",
     "Inf2ClusterProps",
     "P5Cluster",

@@ -5,9 +5,10 @@ Clients ask for one model name, the fleet's name. The first target in routing or
 ``routing.order``, else the order of ``targets``) serves it; every other target is a model group
 of its own, ``<fleet>/<target>``, listed as a fallback of the service in routing order. vLLM
 targets (EC2 clusters, TPU slices) are ``hosted_vllm/<model>`` deployments at their private
-endpoints; a Groq target is ``groq/<model>`` at Groq's base URL with the key read from the
-environment (``os.environ/GROQ_API_KEY``), never written into the file. Which of these a target
-is comes from its kind's route in the kind registry (``VLLM_CLUSTER``, ``VLLM_SLICES``, ``HOSTED``).
+endpoints; a hosted API target is ``<provider prefix>/<model>`` (``groq/<model>``) at its provider's
+base URL with the key read from the environment (``os.environ/GROQ_API_KEY``), never written into
+the file: the provider's catalog file says which. Which of these a target is comes from its kind's
+route in the kind registry (``VLLM_CLUSTER``, ``VLLM_SLICES``, ``HOSTED``).
 
 Addresses Terraform only knows at apply time (load balancers, TPU slices) come from a resolver:
 placeholders naming the Terraform output for the preview written beside the synthesized stacks,
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import registry
-from ..spec.groq import GROQ_API_KEY_ENV, GROQ_BASE_URL
+from ..catalog.hosted import HostedProvider, hosted_provider
 from ..templates import render
 
 TEMPLATE = "litellm_gateway.yaml.j2"
@@ -32,8 +33,11 @@ TEMPLATE = "litellm_gateway.yaml.j2"
 PREVIEW = Path("gateway") / "litellm.yaml"
 #: The Terraform output (in the primary target's stack) that holds the complete configuration.
 OUTPUT = "gateway_litellm_config"
-#: A deployment's API key taken from the environment (LiteLLM's syntax).
-GROQ_API_KEY_REF = f"os.environ/{GROQ_API_KEY_ENV}"
+
+
+def api_key_ref(provider: HostedProvider) -> str:
+    """A deployment's API key taken from the environment (LiteLLM's syntax): ``os.environ/GROQ_API_KEY``."""
+    return f"os.environ/{provider.api_key_env}"
 
 ApiBases = Callable[[Any], list[str]]
 
@@ -97,17 +101,20 @@ class VllmSlices(VllmCluster):
 class Hosted(VllmCluster):
     """A hosted token API: its provider's LiteLLM route at its known base URL, the key from the environment."""
 
+    def provider(self, target: Any) -> HostedProvider:
+        return hosted_provider(registry.kind_of(target).provider)
+
     def litellm_model(self, target: Any) -> str:
-        return f"groq/{target.model}"
+        return f"{self.provider(target).litellm_prefix}/{target.model}"
 
     def endpoint_outputs(self, target: Any) -> list[str]:
         return []
 
     def known_api_bases(self, target: Any) -> list[str] | None:
-        return [GROQ_BASE_URL]
+        return [self.provider(target).base_url]
 
     def api_key(self, target: Any) -> str | None:
-        return GROQ_API_KEY_REF
+        return api_key_ref(self.provider(target))
 
     def limits(self, target: Any) -> tuple[int | None, int | None]:
         return target.rate_limits.requests_per_minute, target.rate_limits.tokens_per_minute
@@ -188,6 +195,26 @@ def _yaml_string(value: object) -> str:
     return json.dumps(str(value))
 
 
+def _key_providers(fleet: Any) -> list[HostedProvider]:
+    """The hosted providers whose keys the gateway reads: the fleet's, else every hosted kind's."""
+    names = [registry.kind_of(t).provider for t in fleet.routed_targets() if registry.kind_of(t).provider]
+    if not names:
+        names = [k.provider for k in registry.kinds() if k.provider]
+    return [hosted_provider(n) for n in dict.fromkeys(names)]
+
+
+def key_sources(fleet: Any, *, brief: bool = False) -> str:
+    """Where the config's hosted API keys come from: "Groq's is read from the environment
+    (GROQ_API_KEY)", or with ``brief`` "Groq's is read from GROQ_API_KEY"."""
+    providers = _key_providers(fleet)
+    if brief:
+        return "; ".join(f"{p.display}'s is read from {p.api_key_env}" for p in providers)
+    if len(providers) == 1:
+        return f"{providers[0].display}'s is read from the environment ({providers[0].api_key_env})"
+    listed = ", ".join(f"{p.display}'s ({p.api_key_env})" for p in providers)
+    return f"the hosted APIs' keys are read from the environment: {listed}"
+
+
 def render_config(fleet: Any, api_bases: ApiBases, header: list[str]) -> str:
     """The LiteLLM proxy configuration of ``fleet``, with API bases from ``api_bases``."""
     items, fallbacks, notes = deployments(fleet, api_bases)
@@ -197,7 +224,7 @@ def render_config(fleet: Any, api_bases: ApiBases, header: list[str]) -> str:
         service=fleet.fleet,
         order=[t.name for t in fleet.routed_targets()],
         header=header,
-        api_key_env=GROQ_API_KEY_ENV,
+        key_sources=key_sources(fleet),
         deployments=items,
         fallbacks=fallbacks,
         notes=notes,

@@ -17,7 +17,7 @@ from constructs import Construct
 
 from .. import engine
 from ..constructs._common import is_token
-from .config import OUTPUT, home_stack, published, render_config, ssm_parameter_name, stack_of
+from .config import OUTPUT, home_stack, key_sources, published, render_config, ssm_parameter_name, stack_of
 
 
 def _endpoints(construct: Construct) -> list[str]:
@@ -39,7 +39,7 @@ class GatewayConfig(Construct):
             "litellm_config",
             value=text,
             description=f"LiteLLM proxy configuration of fleet {fleet.fleet} (routing order: {order}); "
-            "holds no key: Groq's is read from GROQ_API_KEY",
+            f"holds no key: {key_sources(fleet, brief=True)}",
         )
         out.override_logical_id(OUTPUT)
         self.parameter_name: str | None = None

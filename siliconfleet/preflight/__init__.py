@@ -27,6 +27,7 @@ _EXPORTS = {
     "aws_clients": ("AwsCallError", "AwsClients"),
     "gcp": ("GcpClients", "TpuRequest"),
     "groq": ("GroqClient", "GroqRequest"),
+    "hosted": ("HostedRequest", "OpenAICompatibleClient"),
     "registry": ("TARGET_CHECKS", "KindChecks"),
     "results": ("CheckResult", "EXIT_BAD_INPUT", "EXIT_INSUFFICIENT", "EXIT_OK", "EXIT_UNKNOWN", "Evidence", "Report", "Status"),
 }

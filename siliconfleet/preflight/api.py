@@ -11,7 +11,8 @@ from ..errors import SiliconfleetError
 from .aws import AwsRun, AwsTargetRequest
 from .aws_clients import AwsClients
 from .gcp import GcpClients, GcpRun, TpuRequest
-from .groq import GroqClient, GroqRequest, GroqRun
+from .groq import GroqClient
+from .hosted import HostedClient, HostedRequest, HostedRun
 from .pool import FactPool, Progress
 from .registry import TARGET_CHECKS
 from .results import CheckResult, Report, unknown
@@ -37,7 +38,7 @@ class PreflightOptions:
             raise SiliconfleetError(f"min_spot_score is a spot placement score from 1 to 10, got {self.min_spot_score}")
 
 
-Request = AwsTargetRequest | TpuRequest | GroqRequest
+Request = AwsTargetRequest | TpuRequest | HostedRequest
 
 
 def aws_clients_for(options: PreflightOptions, session: Any = None) -> AwsClients:
@@ -69,22 +70,29 @@ def run_requests(
     aws_clients: AwsClients | None = None,
     gcp_clients: GcpClients | None = None,
     groq_client: GroqClient | None = None,
+    hosted_clients: dict[str, HostedClient] | None = None,
     progress: Progress | None = None,
     home_region: str | None = None,
     extra_results: Iterable[CheckResult] = (),
 ) -> Report:
     """Run the checks of explicit requests: the API behind ``preflight`` and the way to check a
-    TPU or Groq target before its kind exists in the fleet file."""
+    TPU or hosted API target before its kind exists in the fleet file. ``hosted_clients`` gives a
+    client per hosted provider (``groq_client``: Groq's); others are made from the catalog."""
     options = options or PreflightOptions()
     requests = list(requests)
     aws_reqs = [r for r in requests if isinstance(r, AwsTargetRequest)]
     gcp_reqs = [r for r in requests if isinstance(r, TpuRequest)]
-    groq_reqs = [r for r in requests if isinstance(r, GroqRequest)]
+    hosted_reqs: dict[str, list[HostedRequest]] = {}
+    for r in requests:
+        if isinstance(r, HostedRequest):
+            hosted_reqs.setdefault(r.provider, []).append(r)
+    clients: dict[str, HostedClient] = dict(hosted_clients or {})
+    if groq_client is not None:
+        clients.setdefault(groq_client.provider.name, groq_client)
     notes: list[str] = []
     order = {r.target: i for i, r in enumerate(requests)}
     with FactPool(options.concurrency, progress) as pool:
         aws_clients = aws_clients or (aws_clients_for(options) if aws_reqs else None)
-        groq_client = groq_client or (GroqClient() if groq_reqs else None)
         runs = []
         if aws_reqs:
             assert aws_clients is not None
@@ -93,13 +101,15 @@ def run_requests(
             gcp = GcpRun(gcp_clients, pool, notes=notes)
             runs.append(gcp.run(gcp_reqs))
             gcp_clients = gcp_clients or gcp.clients
-        if groq_reqs:
-            runs.append(GroqRun(groq_client, pool, notes=notes).run(groq_reqs))
+        for provider, reqs in hosted_reqs.items():
+            run = HostedRun(reqs[0].hosted_provider, clients.get(provider), pool, notes=notes)
+            runs.append(run.run(reqs))
+            clients[provider] = run.client
         results = [r for judge in runs for r in judge()]
     results.sort(key=lambda r: order.get(r.target, len(order)))
     calls: dict[str, int] = {}
     attempts: dict[str, int] = {}
-    for source in (aws_clients, gcp_clients, groq_client):
+    for source in (aws_clients, gcp_clients, *clients.values()):
         if source is not None:
             calls.update(source.calls)
     if aws_clients is not None:

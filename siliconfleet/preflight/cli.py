@@ -27,8 +27,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "preflight",
         help="check quotas, capacity and availability of every target before a deploy (read-only API calls)",
         description="Check, for every target of the fleet file, that the silicon is offered where it goes (EC2 types in "
-        "the AZs, TPU types and runtimes in the zone, Groq models), that quota headroom covers max_size (vCPU or "
-        "chip quotas, Groq rate limits), that reserved capacity fits, and that spot is likely to be found. Read-only. "
+        "the AZs, TPU types and runtimes in the zone, hosted API models), that quota headroom covers max_size (vCPU or "
+        "chip quotas, hosted API rate limits), that reserved capacity fits, and that spot is likely to be found. Read-only. "
         "Exit 0 all ok, 1 something insufficient, 3 something unknown, 2 bad input.",
     )
     p.add_argument("--fleet", default="fleet.yaml", help="fleet file, YAML or JSON (default: fleet.yaml)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,8 @@ EXIT_INSUFFICIENT = 1
 EXIT_BAD_INPUT = 2
 EXIT_UNKNOWN = 3
 
-Cloud = Literal["aws", "gcp", "groq", "fleet"]
+#: aws, gcp, fleet, or a hosted API's provider (groq...: its catalog name).
+Cloud = str
 
 
 class Status(str, Enum):
@@ -50,7 +51,7 @@ class Evidence(_Frozen):
 class CheckResult(_Frozen):
     target: str
     cloud: Cloud
-    check: str = Field(description="offering, quota-on-demand, quota-spot, capacity, spot-score, tpu-*, groq-*.")
+    check: str = Field(description="offering, quota-on-demand, quota-spot, capacity, spot-score, tpu-*, <provider>-model, <provider>-rate-limits.")
     status: Status
     summary: str = Field(description="One line: what was found, with the figures; for unknown, why the check could not run.")
     evidence: tuple[Evidence, ...] = ()

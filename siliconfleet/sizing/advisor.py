@@ -19,22 +19,26 @@ from dataclasses import dataclass, field, replace
 
 from .. import catalog
 from ..catalog.edge import edge_devices
-from ..catalog.groq import groq_models_serving
+from ..catalog.hosted import hosted_models_serving, hosted_providers
 from ..catalog.tpu import tpu_generations, tpu_types
 from .model import MemoryEstimate, SizingRequest, memory_estimate
 
 GIB = 2**30
 HOURS_PER_MONTH = 730
 
-#: Display order of silicons in recommendations: the catalog's EC2 silicons, its TPU generations, Groq, edge.
-SILICONS = (*catalog.aws_silicons(), *(g.silicon for g in tpu_generations().values()), "groq", "edge")
+#: Kinds of option that are not a hosted API (whose options are of kind <provider>: groq...).
+HARDWARE_KINDS = ("aws", "gcp-tpu", "edge")
+#: Display order of silicons in recommendations: the catalog's EC2 silicons, its TPU generations,
+#: its hosted providers (groq...), edge.
+SILICONS = (*catalog.aws_silicons(), *(g.silicon for g in tpu_generations().values()), *hosted_providers(), "edge")
 
 
 @dataclass(frozen=True)
 class Option:
     silicon: str
     kind: str
-    """``aws`` (instance type), ``gcp-tpu`` (accelerator type), ``groq`` (hosted model) or ``edge`` (device)."""
+    """``aws`` (instance type), ``gcp-tpu`` (accelerator type), ``edge`` (device), or a hosted provider
+    (``groq``...: one of its models)."""
     name: str
     fits: bool
     devices: int | None = None
@@ -68,8 +72,13 @@ class Option:
         return self.usd_per_million_tokens is not None
 
     @property
+    def hosted(self) -> bool:
+        """An option of a hosted API: priced per token, no parallelism of ours."""
+        return self.kind not in HARDWARE_KINDS
+
+    @property
     def label(self) -> str:
-        return f"groq {self.name}" if self.kind == "groq" else self.name
+        return f"{self.kind} {self.name}" if self.hosted else self.name
 
 
 @dataclass(frozen=True)
@@ -261,20 +270,22 @@ def _size_hardware(req: SizingRequest, mem: MemoryEstimate, hw: _Hardware) -> Op
     )
 
 
-def _groq_options(req: SizingRequest) -> list[Option]:
+def _hosted_options(req: SizingRequest) -> list[Option]:
+    """The models of every hosted provider of the catalog that serve the model (per-token prices)."""
     out = []
-    for gm in groq_models_serving(req.model.hf_ids):
-        fits = req.context <= gm.context_window
-        out.append(
-            Option(
-                silicon="groq", kind="groq", name=gm.id, fits=fits,
-                decode_tokens_per_s=gm.output_tokens_per_s, bound="published" if gm.output_tokens_per_s else None,
-                usd_per_million_tokens=gm.usd_per_million_output_tokens,
-                reason=(f"per-token price (input ${gm.usd_per_million_input_tokens}/Mtok); Groq chooses the precision"
-                        if fits else f"context {req.context} exceeds Groq's {gm.context_window}-token window"),
-                unverified=gm.unverified,
+    for provider in hosted_providers().values():
+        for gm in hosted_models_serving(provider.name, req.model.hf_ids):
+            fits = req.context <= gm.context_window
+            out.append(
+                Option(
+                    silicon=provider.name, kind=provider.name, name=gm.id, fits=fits,
+                    decode_tokens_per_s=gm.output_tokens_per_s, bound="published" if gm.output_tokens_per_s else None,
+                    usd_per_million_tokens=gm.usd_per_million_output_tokens,
+                    reason=(f"per-token price (input ${gm.usd_per_million_input_tokens}/Mtok); {provider.display} chooses the precision"
+                            if fits else f"context {req.context} exceeds {provider.display}'s {gm.context_window}-token window"),
+                    unverified=gm.unverified,
+                )
             )
-        )
     return out
 
 
@@ -320,7 +331,7 @@ def _with_target(req: SizingRequest, opt: Option) -> Option:
     target = req.target_tokens_per_s
     if target is None or not opt.fits or opt.usd_per_million_tokens is None:
         return opt
-    if opt.kind == "groq":
+    if opt.hosted:
         return replace(opt, usd_per_hour_for_target=target * 3600 * opt.usd_per_million_tokens / 1e6)
     effective = (opt.decode_tokens_per_s or 0) * req.assumptions.efficiency
     replicas = math.ceil(target / effective) if effective else None
@@ -393,7 +404,7 @@ def size(req: SizingRequest) -> SizingResult:
     mem = memory_estimate(req)
     a = req.assumptions
     options = [_size_hardware(req, mem, hw) for hw in _aws_hardware(a.aws_region) + _tpu_hardware(a.gcp_region)]
-    options += _groq_options(req)
+    options += _hosted_options(req)
     options += _edge_options(req, mem)
     options = _mark_oversized(req, mem, options)
     options = [_with_target(req, o) for o in options]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..catalog.hosted import hosted_providers
 from .advisor import GIB, HOURS_PER_MONTH, Option, SizingResult
 from .model import SizingRequest
 
@@ -58,7 +59,8 @@ def assumption_lines(result: SizingResult) -> list[str]:
         "divides the KV heads or is a multiple of them (KV heads are then copied), and on GPU/TPU divides the attention heads",
         "every sequence at the full context: the KV cache read per step is an upper bound",
         f"oversized: accelerator memory at least {a.oversize_ratio:g}x what the model needs while a smaller option of the same silicon fits",
-        f"prices: AWS on-demand in {a.aws_region}, TPU on-demand in {a.gcp_region}, Groq per output token; "
+        f"prices: AWS on-demand in {a.aws_region}, TPU on-demand in {a.gcp_region}, "
+        f"{', '.join(p.display for p in hosted_providers().values())} per output token; "
         "figures marked UNVERIFIED in the catalog are flagged with *",
     ]
     if result.request.model.notes:
@@ -72,14 +74,14 @@ def _row(rank: str, opt: Option) -> list[str]:
     else:
         mem = "-"
     devices = "-" if opt.devices is None else (f"{opt.devices}/{opt.devices_available}" if opt.kind != "edge" else "1")
-    tp = "-" if opt.tensor_parallel_degree is None or opt.kind in ("groq", "edge") else str(opt.tensor_parallel_degree)
+    tp = "-" if opt.tensor_parallel_degree is None or opt.hosted or opt.kind == "edge" else str(opt.tensor_parallel_degree)
     flag = "*" if opt.unverified else ""
     note = []
     if opt.oversized:
         note.append("OVERSIZED")
     if opt.replicas_for_target:
         note.append(f"{opt.replicas_for_target} for target, ${_money(opt.usd_per_hour_for_target)}/h")
-    elif opt.kind == "groq" and opt.usd_per_hour_for_target is not None:
+    elif opt.hosted and opt.usd_per_hour_for_target is not None:
         note.append(f"${_money(opt.usd_per_hour_for_target)}/h at target")
     if opt.reason:
         note.append(opt.reason)
@@ -138,7 +140,7 @@ def render_table(result: SizingResult) -> str:
 
 
 def option_dict(opt: Option) -> dict[str, Any]:
-    ident = {"aws": "instance_type", "gcp-tpu": "accelerator_type", "groq": "model_id", "edge": "device"}[opt.kind]
+    ident = "model_id" if opt.hosted else {"aws": "instance_type", "gcp-tpu": "accelerator_type", "edge": "device"}[opt.kind]
     return {
         "silicon": opt.silicon,
         "kind": opt.kind,

@@ -1,6 +1,6 @@
-"""Groq endpoints (``groq``): tokens x the catalog's price per million input and output tokens.
+"""Hosted API endpoints (``groq``...): tokens x the catalog's price per million input and output tokens.
 
-A Groq target is an API, billed per token, so its cost follows the traffic the fleet declares
+A hosted API target is billed per token, so its cost follows the traffic the fleet declares
 (fleet-level ``traffic``: requests_per_minute, input_tokens_per_request,
 output_tokens_per_request). A month is 730 h of that traffic:
 
@@ -8,9 +8,10 @@ output_tokens_per_request). A month is 730 h of that traffic:
     cost     = requests x input_tokens / 1e6 x input price + requests x output_tokens / 1e6 x output price
 
 The max figure uses the target's own ``rate_limits.requests_per_minute`` when it gives one at or
-above the traffic (the most the service asks Groq for), at the same tokens per request; else it
+above the traffic (the most the service asks the provider for), at the same tokens per request; else it
 equals the desired one.
-The fleet's whole traffic is priced on each Groq target, an upper bound when a gateway splits the
+The prices are the provider's catalog file's (catalog/data/hosted/<provider>.yaml), the provider
+the kind's registry line names. The fleet's whole traffic is priced on each hosted target, an upper bound when a gateway splits the
 traffic over several targets. No traffic block, or a model the catalog does not list
 (``allow_unlisted_model``), leaves the target unpriced with the reason.
 """
@@ -19,24 +20,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...catalog.groq import GroqModel, groq_models
+from ... import registry
+from ...catalog.hosted import HostedModel, HostedProvider, hosted_provider
 from ..fmt import money, number, rate
 from ..model import HOURS_PER_MONTH, Hardware, Price, TargetCost
 
 MINUTES_PER_MONTH = 60 * HOURS_PER_MONTH
 
 
+def provider_of(target: dict[str, Any]) -> HostedProvider:
+    """The provider of a hosted target dump: the one its kind's registry line names."""
+    return hosted_provider(registry.get(target.get("kind")).provider)
+
+
 def describe(target: dict[str, Any], fleet: dict[str, Any]) -> Hardware:
+    provider = provider_of(target)
     return Hardware(
-        silicon="groq-lpu",
+        silicon=provider.silicon,
         hardware=target.get("model"),
         unit="endpoint",
-        location="GroqCloud",
+        location=provider.location,
         capacity="per token",
     )
 
 
-def _monthly(model: GroqModel, rpm: float, tokens_in: float, tokens_out: float) -> tuple[float, float, float]:
+def _monthly(model: HostedModel, rpm: float, tokens_in: float, tokens_out: float) -> tuple[float, float, float]:
     """(requests, input cost, output cost) for a month at ``rpm``."""
     requests = rpm * MINUTES_PER_MONTH
     return (
@@ -47,16 +55,18 @@ def _monthly(model: GroqModel, rpm: float, tokens_in: float, tokens_out: float) 
 
 
 def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
+    provider = provider_of(target)
     model_id = target.get("model")
-    model = groq_models().get(str(model_id))
+    model = provider.models.get(str(model_id))
     if model is None:
         return TargetCost(unpriced=(
-            f"Groq model {model_id!r} is not in the catalog (siliconfleet/catalog/data/groq_models.yaml): no per-token price",
+            f"{provider.display} model {model_id!r} is not in the catalog (siliconfleet/catalog/data/hosted/{provider.name}.yaml): "
+            "no per-token price",
         ))
     traffic = fleet.get("traffic")
     if not traffic:
         return TargetCost(unpriced=(
-            "Groq bills per token: add the fleet's traffic block (requests_per_minute, input_tokens_per_request, "
+            f"{provider.display} bills per token: add the fleet's traffic block (requests_per_minute, input_tokens_per_request, "
             "output_tokens_per_request) to price it",
         ))
     rpm = float(traffic["requests_per_minute"])
@@ -64,8 +74,8 @@ def price(target: dict[str, Any], fleet: dict[str, Any]) -> TargetCost:
     requests, cost_in, cost_out = _monthly(model, rpm, tokens_in, tokens_out)
     monthly = cost_in + cost_out
     prices = (
-        Price(f"Groq {model.id} input", model.usd_per_million_input_tokens, "1M input tokens", model.price_as_of, model.price_source),
-        Price(f"Groq {model.id} output", model.usd_per_million_output_tokens, "1M output tokens", model.price_as_of, model.price_source),
+        Price(f"{provider.display} {model.id} input", model.usd_per_million_input_tokens, "1M input tokens", model.price_as_of, model.price_source),
+        Price(f"{provider.display} {model.id} output", model.usd_per_million_output_tokens, "1M output tokens", model.price_as_of, model.price_source),
     )
     basis = [
         f"{number(rpm)} requests/min x 60 x {HOURS_PER_MONTH} h = {number(requests)} requests/month",
