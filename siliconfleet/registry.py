@@ -2,7 +2,7 @@
 
 A kind (``aws-inf2``, ``aws-gpu``, ``gcp-tpu``, ``groq``...) is one line of :data:`KINDS`: its
 name, the names it also answers to (aliases kept for fleet files and synth outputs written by
-older versions), the family it belongs to, and the catalog data the family's code reads (the EC2
+older versions: ``aws-p5`` for ``aws-gpu``, ``gcp-tpu-v5e`` for ``gcp-tpu``), the family it belongs to, and the catalog data the family's code reads (the EC2
 silicons it runs on, or the hosted provider). A family states, once for all its kinds, the part
 each layer contributes:
 
@@ -221,10 +221,10 @@ KINDS: list[Kind] = [
     Kind("aws-inf2", EC2_ACCELERATOR, "Inferentia2", silicons=("inferentia2",),
          spec="siliconfleet.spec.inf2:Inf2Target",
          construct="siliconfleet.constructs.inf2:Inf2Cluster", props="siliconfleet.constructs.inf2:Inf2ClusterProps"),
-    Kind("aws-p5", EC2_ACCELERATOR, "p5", silicons=("h100", "h200"),
+    Kind("aws-gpu", EC2_ACCELERATOR, "p5", aliases=("aws-p5",), silicons=("h100", "h200"),
          spec="siliconfleet.spec.p5:P5Target",
          construct="siliconfleet.constructs.p5:P5Cluster", props="siliconfleet.constructs.p5:P5ClusterProps"),
-    Kind("gcp-tpu-v5e", TPU, "TPU",
+    Kind("gcp-tpu", TPU, "TPU", aliases=("gcp-tpu-v5e",),
          spec="siliconfleet.spec.tpu:TpuTarget",
          construct="siliconfleet.constructs.tpu:TpuSlice", props="siliconfleet.constructs.tpu:TpuSliceProps"),
     Kind("groq", HOSTED_API, "Groq", provider="groq",

@@ -228,3 +228,41 @@ def test_a_stack_raises_on_a_target_it_cannot_build(tmp_path):
     with pytest.raises(SiliconfleetError, match="'edge-jetson' is not a kind of target"):
         AwsRegionStack(engine.App(outdir=str(tmp_path)), "odd", fleet=fleet, location="us-east-1", targets=[Unknown()],
                        fleet_dir=tmp_path, stack_dir=tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Kind names: aliases are accepted wherever a kind name is read, and written back as given
+
+
+ALIASES = [("aws-gpu", "aws-p5"), ("gcp-tpu", "gcp-tpu-v5e")]
+
+
+@pytest.mark.parametrize(("name", "alias"), ALIASES)
+def test_an_alias_is_the_same_kind_and_is_written_back_as_given(name, alias):
+    from siliconfleet.spec import validate_fleet
+
+    kind = registry.get(name)
+    assert alias in kind.aliases and registry.get(alias) is kind
+    doc = load_fleet(ROOT / "examples" / "all-silicon.yaml").model_dump(mode="json", exclude={"routing"})
+    (old,) = [t for t in doc["targets"] if t["kind"] == alias]
+    for spelling in (name, alias):
+        target = validate_fleet({**doc, "targets": [{**old, "kind": spelling}]}).targets[0]
+        assert type(target) is kind.spec_model() and target.kind == spelling
+        assert target.model_dump(mode="json")["kind"] == spelling  # the inventory keeps the fleet file's spelling
+
+
+def test_an_older_inventory_under_an_alias_reviews_as_its_kind(tmp_path):
+    """`review --base` over a synth written by an older version (kind aws-p5, gcp-tpu-v5e) against a
+    head that renamed them: the same kinds, priced alike, and no change shown."""
+    from siliconfleet.review.diff import diff
+    from siliconfleet.review.inventory import review_targets
+    from tests.review.builders import fleet_doc, output_of, p5, tpu
+
+    base_fleet = fleet_doc(p5("gpu"), tpu("tpu"))
+    head_fleet = fleet_doc(p5("gpu", kind="aws-gpu"), tpu("tpu", kind="gcp-tpu"))
+    base = review_targets(output_of(base_fleet), with_docs=False)
+    head = review_targets(output_of(head_fleet), with_docs=False)
+    assert [t.cost.monthly_usd for t in base] == [t.cost.monthly_usd for t in head]
+    assert all(t.cost.priced for t in base)
+    d = diff(base, head, base_fleet=base_fleet, head_fleet=head_fleet)
+    assert d.empty and d.changed == ()

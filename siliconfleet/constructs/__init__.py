@@ -10,12 +10,14 @@ from .groq import GroqEndpoint, GroqEndpointProps
 from .hosted import HostedEndpoint, HostedEndpointProps
 from .inf2 import Inf2Cluster, Inf2ClusterProps
 from .network import PrivateNetwork
-from .p5 import P5Cluster, P5ClusterProps
+from .p5 import GpuCluster, GpuClusterProps, P5Cluster, P5ClusterProps
 from .tpu import TpuSlice, TpuSliceProps, TpuV5eSlice, TpuV5eSliceProps
 
 __all__ = [
     "AcceleratorCluster",
     "AwsInferenceCluster",
+    "GpuCluster",
+    "GpuClusterProps",
     "GroqEndpoint",
     "GroqEndpointProps",
     "HostedEndpoint",

@@ -10,11 +10,11 @@ from constructs import Construct
 from ..spec.models import DirectlyBuilt, Ownership, P5Fields
 from .accelerator import INSTANCE_PLATFORM, AcceleratorCluster
 
-__all__ = ["INSTANCE_PLATFORM", "P5Cluster", "P5ClusterProps"]
+__all__ = ["INSTANCE_PLATFORM", "GpuCluster", "GpuClusterProps", "P5Cluster", "P5ClusterProps"]
 
 
 class P5ClusterProps(DirectlyBuilt, P5Fields, Ownership):
-    """The fields of an ``aws-p5`` fleet target plus who pays and owns it.
+    """The fields of an ``aws-gpu`` (``aws-p5``) fleet target plus who pays and owns it.
 
     ``cost_center``, ``owner`` and ``environment`` are required, so a cluster imported into any
     stack is always tagged. Bad values raise ``SiliconfleetError`` naming each field.
@@ -44,3 +44,8 @@ class P5Cluster(AcceleratorCluster):
 
     def __init__(self, scope: Construct, id: str, *, props: P5ClusterProps) -> None:
         super().__init__(scope, id, props=props)
+
+
+#: The kind's names since it became ``aws-gpu``.
+GpuCluster = P5Cluster
+GpuClusterProps = P5ClusterProps

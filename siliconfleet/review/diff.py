@@ -1,7 +1,7 @@
 """The pull request against its base: targets added, removed and changed, and the monthly delta.
 
 Targets are matched by name (unique within a fleet). A target is changed when any field of the
-fleet file differs, or when its cost does (a fleet-level ``traffic`` change moves a Groq bill
+fleet file differs (a kind renamed to its canonical name, ``aws-p5`` to ``aws-gpu``, is no change), or when its cost does (a fleet-level ``traffic`` change moves a Groq bill
 without touching the target). Both sides are priced with this siliconfleet's catalog, so the
 delta is what the change does, not what a catalog update does. A delta is only a number when
 both sides are priced; otherwise it is unknown, with the reason, and left out of the total.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import registry
 from .model import Diff, FieldChange, TargetDelta, TargetReview
 
 #: Differences below half a cent are rounding, not change.
@@ -39,6 +40,11 @@ def field_changes(base: Any, head: Any) -> tuple[FieldChange, ...]:
     out: list[FieldChange] = []
     _changes(base, head, "", out)
     return tuple(out)
+
+
+def _canonical(fields: dict[str, Any]) -> dict[str, Any]:
+    """A target's fields with its kind by its canonical name: an alias is the same kind."""
+    return {**fields, "kind": registry.canonical(fields.get("kind"))} if "kind" in fields else fields
 
 
 def _reason(side: str, target: TargetReview) -> str:
@@ -93,7 +99,7 @@ def diff(
         removed.append(record(name, base[name].kind, "removed", base[name], None))
     for name in sorted(set(base) & set(head)):
         old, new = base[name], head[name]
-        fields = field_changes(old.fields, new.fields)
+        fields = field_changes(_canonical(old.fields), _canonical(new.fields))
         cost_moved = (old.cost.priced != new.cost.priced) or (
             old.cost.priced and new.cost.priced and abs(new.cost.monthly_usd - old.cost.monthly_usd) >= EPSILON_USD
         )

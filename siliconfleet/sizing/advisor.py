@@ -26,8 +26,10 @@ from .model import MemoryEstimate, SizingRequest, memory_estimate
 GIB = 2**30
 HOURS_PER_MONTH = 730
 
-#: Kinds of option that are not a hosted API (whose options are of kind <provider>: groq...).
-HARDWARE_KINDS = ("aws", "gcp-tpu", "edge")
+#: The kinds of option that are not a hosted API (whose options are of kind <provider>: groq...):
+#: EC2 instance types, TPU accelerator types, edge devices. Not fleet target kinds.
+OPTION_AWS, OPTION_TPU, OPTION_EDGE = "aws", "gcp-tpu", "edge"
+HARDWARE_KINDS = (OPTION_AWS, OPTION_TPU, OPTION_EDGE)
 #: Display order of silicons in recommendations: the catalog's EC2 silicons, its TPU generations,
 #: its hosted providers (groq...), edge.
 SILICONS = (*catalog.aws_silicons(), *(g.silicon for g in tpu_generations().values()), *hosted_providers(), "edge")

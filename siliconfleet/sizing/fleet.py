@@ -17,7 +17,7 @@ from ..catalog.llm_models import find_llm_model
 from ..catalog.tpu import tpu_type, tpu_types
 from ..errors import Problem, SiliconfleetError
 from ..spec.aws import effective_desired_size
-from .advisor import GIB, HOURS_PER_MONTH, SizingResult, size
+from .advisor import GIB, HOURS_PER_MONTH, OPTION_AWS, OPTION_TPU, SizingResult, size
 from .model import DEFAULT_OVERSIZE_RATIO, build_request
 
 RULE_OVERSIZE = "SF-COST-001"
@@ -69,7 +69,7 @@ def aws_hardware(target: Any) -> Hardware | None:
         return None
     row = catalog.aws_instance_type(itype)
     region = target.region
-    return Hardware("aws", itype, row.silicon, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None,
+    return Hardware(OPTION_AWS, itype, row.silicon, row.accelerator_memory_gib * GIB, row.price_per_hour(region) if region else None,
                     region, effective_desired_size(target.min_size, target.desired_size))
 
 
@@ -80,7 +80,7 @@ def tpu_hardware(target: Any) -> Hardware | None:
         return None
     shape = tpu_type(atype)
     region = catalog.gcp_zone_region(target.zone)
-    return Hardware("gcp-tpu", atype, shape.tpu_generation.silicon, shape.chips * shape.chip.hbm_gb * 1e9,
+    return Hardware(OPTION_TPU, atype, shape.tpu_generation.silicon, shape.chips * shape.chip.hbm_gb * 1e9,
                     shape.price_per_hour(region) if region else None, region, getattr(target, "count", None) or 1, "slice")
 
 
@@ -128,8 +128,8 @@ def size_fleet(fleet: Any, *, dtype: Any = None, kv_dtype: Any = None, efficienc
             req = build_request(
                 serving.model, dtype=dtype, kv_dtype=kv_dtype, context=serving.max_model_len, batch=serving.max_num_seqs,
                 efficiency=efficiency, overhead=overhead, target_tokens_per_s=target_tokens_per_s,
-                aws_region=hardware.region if hardware and hardware.kind == "aws" else None,
-                gcp_region=hardware.region if hardware and hardware.kind == "gcp-tpu" else None,
+                aws_region=hardware.region if hardware and hardware.kind == OPTION_AWS else None,
+                gcp_region=hardware.region if hardware and hardware.kind == OPTION_TPU else None,
                 labels=names,
             )
         except SiliconfleetError as exc:
@@ -208,7 +208,7 @@ def oversize_findings(fleet: Any, *, oversize_ratio: float = DEFAULT_OVERSIZE_RA
         findings.append(
             Finding(
                 rule_id=RULE_OVERSIZE, severity="warning", target=target.name,
-                path=f"targets[{i}].{'instance_type' if hw.kind == 'aws' else 'accelerator_type'}",
+                path=f"targets[{i}].{'instance_type' if hw.kind == OPTION_AWS else 'accelerator_type'}",
                 message=message, monthly_savings_usd=alternatives[0]["monthly_savings_usd"], alternatives=alternatives,
             )
         )

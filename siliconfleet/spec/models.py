@@ -41,12 +41,12 @@ from .common import (
 from .groq import GroqFields, GroqTarget
 from .inf2 import Inf2Fields, Inf2Target
 from .labels import to_labels
-from .p5 import P5Fields, P5Target
+from .p5 import GpuFields, GpuTarget, P5Fields, P5Target
 from .tpu import TpuFields, TpuTarget, TpuV5eFields, TpuV5eTarget
 
 __all__ = [
     "MAX_TAGS", "STANDARD_TAG_KEYS", "Acknowledgement", "AwsClusterFields", "AwsNetwork", "Backend", "DirectlyBuilt", "Fleet",
-    "GcsBackend", "Inf2Fields", "Inf2Target", "LocalBackend", "Ownership", "P5Fields", "P5Target", "S3Backend", "ServingSpec", "Traffic",
+    "GcsBackend", "GpuFields", "GpuTarget", "Inf2Fields", "Inf2Target", "LocalBackend", "Ownership", "P5Fields", "P5Target", "S3Backend", "ServingSpec", "Traffic",
     "TARGET_KINDS", "TpuFields", "TpuTarget", "TpuV5eFields", "TpuV5eTarget", "Target", "choice_error", "field_errors", "standard_tags",
     "GroqFields", "GroqTarget", "Routing",
 ]

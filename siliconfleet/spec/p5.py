@@ -1,4 +1,5 @@
-"""The ``aws-p5`` target: vLLM on CUDA on AWS p5 (H100) and p5e / p5en (H200) instances.
+"""The ``aws-gpu`` target (``aws-p5`` of earlier versions, still accepted): vLLM on CUDA on AWS GPU
+instances, today p5 (H100) and p5e / p5en (H200).
 
 The kind is an EC2 accelerator cluster with every capacity option (``capacity``: on-demand, spot,
 a reservation or a Capacity Block; ``efa``): spec/accelerator.py, where what the instance type
@@ -40,7 +41,7 @@ __all__ = [
     "CAPACITY_BLOCK_DAILY_UP_TO_DAYS", "CAPACITY_BLOCK_INSTANCE_COUNTS", "CAPACITY_BLOCK_MAX_DAYS", "DEFAULT_VLLM_IMAGE",
     "BlockCount", "Capacity", "CapacityBlockCapacity", "CapacityBlockPurchase", "CapacityReservationId", "ContainerImage",
     "OnDemandCapacity", "P5Fields", "P5Target", "ReservationCapacity", "ResourceGroupArn", "SpotCapacity",
-    "efa_fabric_types", "p5_instance_types", "rfc3339_utc",
+    "efa_fabric_types", "p5_instance_types", "rfc3339_utc", "GpuFields", "GpuTarget",
 ]
 
 #: The OpenAI-compatible vLLM server image for CUDA: the catalog's (aws_silicon.yaml, h100).
@@ -48,7 +49,7 @@ DEFAULT_VLLM_IMAGE = catalog.aws_silicon("h100").serving_image
 
 
 class P5Fields(AcceleratorFields):
-    kind_name: ClassVar[str | None] = "aws-p5"
+    kind_name: ClassVar[str | None] = "aws-gpu"
 
     instance_type: str = Field(
         description="p5.4xlarge (1 H100), p5.48xlarge (8 H100), p5e.48xlarge or p5en.48xlarge (8 H200)."
@@ -70,6 +71,11 @@ P5Kind = registry.kind_literal(P5Fields.kind_name)
 
 
 class P5Target(P5Fields):
-    """A fleet target of kind ``aws-p5``: an auto-scaled vLLM cluster on AWS p5 / p5e / p5en."""
+    """A fleet target of kind ``aws-gpu`` (or ``aws-p5``): an auto-scaled vLLM cluster on AWS p5 / p5e / p5en."""
 
     kind: P5Kind
+
+
+#: The kind's names since it became ``aws-gpu``.
+GpuFields = P5Fields
+GpuTarget = P5Target

@@ -145,7 +145,7 @@ class TpuServing(ServingBase):
 
 class TpuFields(CrossChecked):
     #: The kind these fields belong to (registry name).
-    kind_name: ClassVar[str] = "gcp-tpu-v5e"
+    kind_name: ClassVar[str] = "gcp-tpu"
 
     name: Name
     project: GcpProject
@@ -280,8 +280,8 @@ TpuKind = registry.kind_literal(TpuFields.kind_name)
 
 
 class TpuTarget(TpuFields):
-    """A fleet target of a TPU kind: TPU slices (of any generation in the catalog) serving an
-    OpenAI-compatible API."""
+    """A fleet target of kind ``gcp-tpu`` (or ``gcp-tpu-v5e``, its name in earlier versions): TPU
+    slices of any generation in the catalog serving an OpenAI-compatible API."""
 
     kind: TpuKind
 

@@ -33,7 +33,8 @@ def by_check(report, target="h100"):
 
 def test_the_registry_covers_every_kind_and_says_so_for_others():
     assert {k: v.cloud for k, v in TARGET_CHECKS.items()} == {
-        "aws-inf2": "aws", "aws-p5": "aws", "gcp-tpu-v5e": "gcp", "groq": "groq"}
+        "aws-inf2": "aws", "aws-gpu": "aws", "gcp-tpu": "gcp", "groq": "groq"}
+    assert TARGET_CHECKS["aws-p5"] == TARGET_CHECKS["aws-gpu"] and TARGET_CHECKS["gcp-tpu-v5e"] == TARGET_CHECKS["gcp-tpu"]
 
     class Odd:
         kind, name = "edge-jetson", "edge"
