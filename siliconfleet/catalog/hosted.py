@@ -60,6 +60,8 @@ class HostedProvider(_Row):
     base_url_env: str
     api_key_env: str
     key_pattern: str
+    key_marker: str
+    """A literal every key starts with (gsk_): the review's cheap first pass looks for it."""
     key_format: str
     keys_url: str
     limits_url: str

@@ -1,7 +1,9 @@
 """Recognise values that look like API keys or cloud credentials.
 
 A fleet file is reviewed in pull requests and ends up in Terraform: a key must never be in it.
-The guard names the field and where the key belongs; it never prints the value.
+The guard names the field and where the key belongs; it never prints the value. The shapes of
+hosted API keys (Groq's...) are their providers' catalog data (catalog/data/hosted/), the others
+are listed here.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from ..catalog.hosted import hosted_providers
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,13 @@ _STORE = (
     "(for a Hugging Face token: serving.hf_token_secret_arn)"
 )
 
+#: The keys of the hosted providers the package ships (their catalog files' key_pattern).
+HOSTED_KINDS: tuple[SecretKind, ...] = tuple(
+    SecretKind(f"a {p.display} API key", p.key_shape, _STORE) for p in hosted_providers().values()
+)
+
 KINDS: tuple[SecretKind, ...] = (
-    SecretKind("a Groq API key", re.compile(r"gsk_[A-Za-z0-9]{20,}"), _STORE),
+    *HOSTED_KINDS,
     SecretKind("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), _AWS_CREDS),
     SecretKind(_AWS_SECRET, re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), _AWS_CREDS),
     SecretKind(

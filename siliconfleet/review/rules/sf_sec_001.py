@@ -2,7 +2,7 @@
 
 Terraform JSON is committed, reviewed and copied into state: a key in it is a leaked key. Every
 string of every stack is checked with siliconfleet's credential patterns (``spec/secrets.py``:
-Groq, AWS access and secret keys, private keys, Google, OpenAI, Hugging Face and GitHub tokens),
+the hosted APIs' keys (Groq...), AWS access and secret keys, private keys, Google, OpenAI, Hugging Face and GitHub tokens),
 including strings that are base64 (``user_data`` is), decoded first: checkov's secret scan does
 not look inside user data. The finding names the resource, the field and the kind of key, never
 the value.
@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ...catalog.hosted import hosted_providers
 from ...spec import secrets
 from ..findings import Rule, RuleContext, stack_resource
 from ..model import Finding
@@ -27,7 +28,10 @@ from ..model import Finding
 # marker: its own pattern (a bounded run of 40 base64 characters) is the first pass for it.
 # tests/review/test_rules.py checks this holds for every kind in KINDS.
 MIN_LENGTH = 16
-MARKERS = re.compile(r"gsk_|AKIA|ASIA|ABIA|ACCA|PRIVATE KEY|private_key_id|AIza|sk-|hf_|gh[pousr]_")
+MARKERS = re.compile("|".join([
+    *(re.escape(p.key_marker) for p in hosted_providers().values()),  # the hosted APIs' keys (catalog data)
+    r"AKIA|ASIA|ABIA|ACCA|PRIVATE KEY|private_key_id|AIza|sk-|hf_|gh[pousr]_",
+]))
 AWS_SECRET = next(kind.pattern for kind in secrets.KINDS if kind.name == "an AWS secret access key")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{24,}={0,2}$")
 
