@@ -9,7 +9,6 @@ directly, with props from ``props_model``."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from constructs import Construct
@@ -19,7 +18,7 @@ from ..errors import SiliconfleetError
 from ..spec.accelerator import fields_model
 from ..spec.aws import AwsClusterFields
 from ..spec.capacity import rfc3339_utc
-from ..spec.common import DirectlyBuilt, Ownership
+from ..spec.common import DirectlyBuilt, Ownership, derived_model, kind_model_name
 from ..templates import render
 from .aws_cluster import AwsInferenceCluster
 
@@ -344,15 +343,8 @@ class AcceleratorCluster(AwsInferenceCluster):
 
 
 
-@cache
-def _props_model(kind: registry.Kind) -> type:
-    fields = fields_model(kind)
-    return type(f"{fields.__name__.removesuffix('Fields')}ClusterProps", (DirectlyBuilt, fields, Ownership), {
-        "__module__": __name__,
-        "__doc__": f"The fields of a ``{kind.name}`` fleet target plus who pays and owns it.",
-    })
-
-
 def props_model(kind: registry.Kind) -> type:
     """The props of an EC2 kind registered without its own: its fields plus who pays and owns it."""
-    return _props_model(kind)
+    fields = fields_model(kind)
+    return derived_model(kind_model_name(kind, "ClusterProps"), (DirectlyBuilt, fields, Ownership),
+                         f"The fields of a ``{kind.name}`` fleet target plus who pays and owns it.", __name__)

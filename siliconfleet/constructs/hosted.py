@@ -15,7 +15,6 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 from constructs import Construct
@@ -24,7 +23,7 @@ from pydantic import model_validator
 from .. import engine, registry
 from ..catalog.hosted import HostedProvider
 from ..errors import Problem, SiliconfleetError
-from ..spec.common import DirectlyBuilt, Ownership, field_errors
+from ..spec.common import DirectlyBuilt, Ownership, derived_model, field_errors, kind_model_name
 from ..spec.hosted import AwsSecretsManagerStore, HostedFields
 from ..spec.labels import to_labels
 from ..spec.report import show
@@ -416,17 +415,9 @@ class HostedEndpoint(Construct):
 # Props for hosted kinds registered without props of their own
 
 
-@cache
-def _props_model(kind: registry.Kind) -> type:
-    from ..spec.hosted import fields_model
-
-    fields = fields_model(kind)
-    return type(f"{fields.__name__.removesuffix('Fields')}EndpointProps", (fields, HostedEndpointProps), {
-        "__module__": __name__,
-        "__doc__": f"The fields of a ``{kind.name}`` fleet target plus who pays and owns it.",
-    })
-
-
 def props_model(kind: registry.Kind) -> type:
     """The props of a hosted kind registered without its own: its fields plus who pays and owns it."""
-    return _props_model(kind)
+    from ..spec.hosted import fields_model
+
+    return derived_model(kind_model_name(kind, "EndpointProps"), (fields_model(kind), HostedEndpointProps),
+                         f"The fields of a ``{kind.name}`` fleet target plus who pays and owns it.", __name__)

@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable
-from functools import cache
 from typing import Any, ClassVar
 
-from pydantic import Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError, core_schema
 
 from .. import catalog, registry
 from .aws import AwsClusterFields, kind_instance_types
 from .capacity import CAPACITY_BLOCK_INSTANCE_COUNTS, Capacity, ContainerImage, OnDemandCapacity
-from .common import field_errors
+from .common import field_errors, kind_fields_model, kind_target_model
 
 _BUILTIN_ERRORS = frozenset(typing.get_args(core_schema.ErrorType))
 
@@ -340,28 +339,11 @@ class AcceleratorFields(AwsClusterFields):
 # Models for kinds registered without models of their own
 
 
-def _model_name(kind: registry.Kind, suffix: str) -> str:
-    return "".join(part.capitalize() for part in kind.name.replace("_", "-").split("-")) + suffix
-
-
-@cache
-def _fields_model(kind: registry.Kind) -> type[AcceleratorFields]:
-    return type(_model_name(kind, "Fields"), (AcceleratorFields,), {
-        "__module__": __name__,
-        "__doc__": f"The fields of a ``{kind.name}`` target: a {kind.label} cluster.",
-        "kind_name": kind.name,
-    })
-
-
 def fields_model(kind: registry.Kind) -> type[AcceleratorFields]:
     """The fields of an EC2 kind with every capacity option, limited to the kind's instance types."""
-    return _fields_model(kind)
+    return kind_fields_model(AcceleratorFields, kind, f"a {kind.label} cluster")
 
 
-def target_model(kind: registry.Kind) -> type[AcceleratorFields]:
+def target_model(kind: registry.Kind) -> Any:
     """The fleet-file model of an EC2 kind registered without one: its fields and its ``kind``."""
-    return create_model(
-        _model_name(kind, "Target"), __base__=fields_model(kind), __module__=__name__,
-        __doc__=f"A fleet target of kind ``{kind.name}``: an auto-scaled vLLM cluster on {kind.label}.",
-        kind=(registry.kind_literal(kind.name), ...),
-    )
+    return kind_target_model(fields_model(kind), kind, f"an auto-scaled vLLM cluster on {kind.label}")

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
-from .. import catalog
+from .. import catalog, registry
 from ..errors import Problem, SiliconfleetError
 
 # ---------------------------------------------------------------------------------------------
@@ -358,3 +358,36 @@ class ServingBase(_Model):
     port: int = Field(8000, ge=1024, le=65535, description="Port of the OpenAI-compatible server and its /health.")
     max_model_len: int = Field(4096, ge=128, le=1_048_576, description="Longest sequence (prompt + output) in tokens.")
     max_num_seqs: int = Field(8, ge=1, le=1024, description="Sequences decoded together (the batch).")
+
+
+# ---------------------------------------------------------------------------------------------
+# Models of kinds registered without models of their own: made from their family's fields
+
+
+def kind_model_name(kind: registry.Kind, suffix: str) -> str:
+    """``aws-trn2`` + ``Target`` -> ``AwsTrn2Target``."""
+    return "".join(part.capitalize() for part in kind.name.replace("_", "-").split("-")) + suffix
+
+
+@cache
+def derived_model(name: str, bases: tuple[type, ...], doc: str, module: str, kind_name: str | None = None) -> type:
+    """A model class made of ``bases`` (made once per arguments), bound to ``kind_name`` when given."""
+    namespace: dict[str, Any] = {"__module__": module, "__doc__": doc}
+    if kind_name is not None:
+        namespace["kind_name"] = kind_name
+    return type(name, bases, namespace)
+
+
+def kind_fields_model(base: type, kind: registry.Kind, what: str) -> type:
+    """The family's fields ``base`` bound to ``kind`` (its registry line: silicons, provider...)."""
+    return derived_model(kind_model_name(kind, "Fields"), (base,), f"The fields of a ``{kind.name}`` target: {what}.",
+                         base.__module__, kind.name)
+
+
+def kind_target_model(fields: type, kind: registry.Kind, what: str) -> Any:
+    """The fleet-file model of ``kind``: its fields and its ``kind`` (the names of its registry line)."""
+    return create_model(
+        kind_model_name(kind, "Target"), __base__=fields, __module__=fields.__module__,
+        __doc__=f"A fleet target of kind ``{kind.name}``: {what}.", kind=(registry.kind_literal(kind.name), ...),
+    )
+

@@ -16,14 +16,13 @@ kind registered without one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, create_model, model_validator
+from pydantic import Field, model_validator
 
 from .. import registry
 from ..catalog.hosted import HostedModel, HostedProvider, hosted_provider
-from .common import AwsRegion, CrossChecked, Name, Tags, _Model, _pattern, field_errors
+from .common import AwsRegion, CrossChecked, Name, Tags, _Model, _pattern, field_errors, kind_fields_model, kind_target_model
 from .report import show, suggest
 from .tpu import GcpProject
 
@@ -270,28 +269,11 @@ class HostedFields(CrossChecked):
 # Models for hosted kinds registered without models of their own
 
 
-def _model_name(kind: registry.Kind, suffix: str) -> str:
-    return "".join(part.capitalize() for part in kind.name.replace("_", "-").split("-")) + suffix
-
-
-@cache
-def _fields_model(kind: registry.Kind) -> type[HostedFields]:
-    return type(_model_name(kind, "Fields"), (HostedFields,), {
-        "__module__": __name__,
-        "__doc__": f"The fields of a ``{kind.name}`` target: a {kind.label} model behind its secret and rate limits.",
-        "kind_name": kind.name,
-    })
-
-
 def fields_model(kind: registry.Kind) -> type[HostedFields]:
     """The fields of a hosted kind: its provider is the one its registry line names."""
-    return _fields_model(kind)
+    return kind_fields_model(HostedFields, kind, f"a {kind.label} model behind its secret and rate limits")
 
 
 def target_model(kind: registry.Kind) -> Any:
     """The fleet-file model of a hosted kind registered without one: its fields and its ``kind``."""
-    return create_model(
-        _model_name(kind, "Target"), __base__=fields_model(kind), __module__=__name__,
-        __doc__=f"A fleet target of kind ``{kind.name}``: a {kind.label} model behind its secret and rate limits.",
-        kind=(registry.kind_literal(kind.name), ...),
-    )
+    return kind_target_model(fields_model(kind), kind, f"a {kind.label} model behind its secret and rate limits")
