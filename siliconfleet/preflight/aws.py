@@ -1,4 +1,4 @@
-"""AWS preflight for EC2 inference clusters (aws-inf2, aws-p5): offering, quota headroom,
+"""AWS preflight for EC2 inference clusters (every EC2 accelerator kind): offering, quota headroom,
 reserved capacity and spot placement, for every target, before anything is deployed.
 
 The run has three steps: resolve credentials (no call is made without them), read the regions'
@@ -89,7 +89,7 @@ class AwsTargetRequest:
 
 
 def request_from_target(target: Any) -> AwsTargetRequest:
-    """The request of an ``AwsClusterFields`` target (aws-inf2, aws-p5)."""
+    """The request of an ``AwsClusterFields`` target (any EC2 accelerator kind)."""
     net = target.network
     return AwsTargetRequest(
         target=target.name,
@@ -105,14 +105,14 @@ def request_from_target(target: Any) -> AwsTargetRequest:
 
 
 def capacity_from_target(target: Any) -> CapacityRequest | None:
-    """The reserved capacity an aws-p5 target's ``capacity`` names, as a CapacityRequest.
+    """The reserved capacity an EC2 target's capacity plan names, as a CapacityRequest.
 
     ``reservation`` (an ODCR by id, or any ODCR of the type for a resource group) and
     ``capacity-block`` (an existing block by id, or a ``purchase`` whose offerings are listed);
     None for on-demand and spot, whose checks are the vCPU quotas and the spot score.
     """
-    cap = getattr(target, "capacity", None)
-    kind = getattr(cap, "type", None)
+    cap = target.capacity_plan
+    kind = cap.type
     if kind == "reservation":
         return CapacityRequest(
             kind="reservation", instance_count=target.max_size, reservation_id=cap.reservation_id,

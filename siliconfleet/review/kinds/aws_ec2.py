@@ -1,4 +1,4 @@
-"""EC2 cluster targets (``aws-inf2``, ``aws-p5``): instances x the catalog's on-demand price.
+"""EC2 cluster targets (every EC2 accelerator kind: ``aws-inf2``, ``aws-gpu``...): instances x the catalog's on-demand price.
 
 Hourly and monthly (730 h) figures at the desired and at the max size. How capacity is bought
 changes what can be said:
