@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog.hosted import hosted_providers
+from ..catalog.tpu import tpu_generations
 from .advisor import GIB, HOURS_PER_MONTH, Option, SizingResult
 from .model import SizingRequest
 
@@ -59,7 +60,8 @@ def assumption_lines(result: SizingResult) -> list[str]:
         "divides the KV heads or is a multiple of them (KV heads are then copied), and on GPU/TPU divides the attention heads",
         "every sequence at the full context: the KV cache read per step is an upper bound",
         f"oversized: accelerator memory at least {a.oversize_ratio:g}x what the model needs while a smaller option of the same silicon fits",
-        f"prices: AWS on-demand in {a.aws_region}, TPU on-demand in {a.gcp_region}, "
+        f"prices: AWS on-demand in {a.aws_region}, {' / '.join(g.display for g in tpu_generations().values())} on-demand in "
+        f"{a.gcp_region}, "
         f"{', '.join(p.display for p in hosted_providers().values())} per output token; "
         "figures marked UNVERIFIED in the catalog are flagged with *",
     ]
